@@ -1,0 +1,175 @@
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+} from '@opentelemetry/instrumentation';
+import { type ResolvedConfig, resolveConfig } from './config.js';
+import type { HookContext, WsModuleExports } from './internal-types.js';
+import { findLoadedWs } from './loaded-copies.js';
+import { WsMetrics } from './metrics.js';
+import { PropertyPatcher } from './patcher.js';
+import { ConnectionRegistry } from './registry.js';
+import { RouteCap } from './routes.js';
+import { kPatched, patchWebSocketServer } from './server-hooks.js';
+import { TrafficCounters } from './traffic.js';
+import type { WsInstrumentationConfig } from './types.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+import { patchWebSocket, releasePendingClients } from './websocket-hooks.js';
+
+const SUPPORTED_VERSIONS = ['>=7.0.0 <9'];
+
+/** Everything the hooks share, created on first use (see `state()`). */
+class InstrumentationState implements HookContext {
+  readonly registry = new ConnectionRegistry();
+  readonly traffic = new TrafficCounters();
+  readonly patcher = new PropertyPatcher();
+  readonly pendingClients = new Set<object>();
+  routes: RouteCap;
+  metrics!: WsMetrics;
+
+  constructor(public config: ResolvedConfig) {
+    this.routes = new RouteCap(config.maxRoutes);
+  }
+}
+
+/**
+ * OpenTelemetry metrics for `ws` 7 and 8: connections, handshakes, messages,
+ * bytes, close codes and errors, on both server and client sockets. It
+ * patches ws's prototypes once, however ws is loaded (`require`, `import`,
+ * or both), and `disable()` puts every original back.
+ */
+export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConfig> {
+  // The base constructor calls setConfig, _updateMetricInstruments and enable
+  // before subclass fields would be initialised, so state is created lazily.
+  declare private _wsState: InstrumentationState | undefined;
+
+  constructor(config: WsInstrumentationConfig = {}) {
+    super(PACKAGE_NAME, PACKAGE_VERSION, config);
+  }
+
+  private state(): InstrumentationState {
+    if (this._wsState === undefined) {
+      this._wsState = new InstrumentationState(resolveConfig(this._config));
+    }
+    return this._wsState;
+  }
+
+  protected init() {
+    const patchWebSocketFile = (exports: unknown) => {
+      this.patchWebSocketClass(exports as WsModuleExports['WebSocket']);
+      // ESM: lib/websocket-server.js is evaluated after this file without a
+      // require hook; pick it up from require.cache once the graph has run.
+      queueMicrotask(() => this.patchLoadedCopies());
+      return exports;
+    };
+    const patchServerFile = (exports: unknown) => {
+      this.patchServerClass(exports as WsModuleExports['WebSocketServer']);
+      return exports;
+    };
+    const patchMain = (exports: unknown) => {
+      this.patchModuleExports(exports as WsModuleExports);
+      return exports;
+    };
+    const unpatch = () => this.unpatchAll();
+    return new InstrumentationNodeModuleDefinition('ws', SUPPORTED_VERSIONS, patchMain, unpatch, [
+      new InstrumentationNodeModuleFile(
+        'ws/lib/websocket.js',
+        SUPPORTED_VERSIONS,
+        patchWebSocketFile,
+        unpatch,
+      ),
+      new InstrumentationNodeModuleFile(
+        'ws/lib/websocket-server.js',
+        SUPPORTED_VERSIONS,
+        patchServerFile,
+        unpatch,
+      ),
+    ]);
+  }
+
+  protected override _updateMetricInstruments(): void {
+    const state = this.state();
+    state.metrics = new WsMetrics(
+      this.meter,
+      state.registry,
+      state.traffic,
+      state.routes,
+      state.config.messageSizeHistogram,
+    );
+  }
+
+  override setConfig(config: WsInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    const state = this._wsState;
+    if (state === undefined) return;
+    const previous = state.config;
+    state.config = resolveConfig(this._config);
+    if (state.config.maxRoutes !== previous.maxRoutes) {
+      state.routes = new RouteCap(state.config.maxRoutes);
+    }
+    if (state.config.messageSizeHistogram !== previous.messageSizeHistogram) {
+      this._updateMetricInstruments();
+    }
+  }
+
+  override enable(): void {
+    const wasEnabled = this.isEnabled();
+    super.enable();
+    if (!wasEnabled) this.patchLoadedCopies(true);
+  }
+
+  override disable(): void {
+    super.disable();
+    this.unpatchAll();
+  }
+
+  /** Patches copies of ws that are already loaded; says so when it is a late start. */
+  private patchLoadedCopies(late = false): void {
+    if (!this.isEnabled()) return;
+    const { webSockets, servers } = findLoadedWs();
+    const unpatched = [...webSockets, ...servers].filter(
+      (c) => !Object.hasOwn(c.prototype, kPatched),
+    );
+    if (late && unpatched.length > 0) {
+      this._diag.warn(
+        'ws was loaded before WsInstrumentation was enabled: connections opened from now on are measured; ' +
+          'connections already open are missing from active_connections and connection.duration ' +
+          '(their messages and bytes are counted). Enable the instrumentation before loading ws.',
+      );
+    }
+    for (const cls of webSockets) this.patchWebSocketClass(cls);
+    for (const cls of servers) this.patchServerClass(cls);
+  }
+
+  private patchModuleExports(exports: WsModuleExports | undefined): void {
+    if (exports === null || (typeof exports !== 'object' && typeof exports !== 'function')) return;
+    // CommonJS: module.exports is the WebSocket class with WebSocketServer (8)
+    // or Server (7) on it. ESM (import-in-the-middle): a namespace with `default`.
+    const root = typeof exports === 'function' ? exports : (exports.default ?? exports);
+    this.patchWebSocketClass(exports.WebSocket ?? (typeof root === 'function' ? root : undefined));
+    this.patchServerClass(exports.WebSocketServer ?? root.WebSocketServer ?? root.Server);
+  }
+
+  private patchWebSocketClass(cls: { prototype: object } | undefined): void {
+    const prototype = cls?.prototype;
+    if (!this.isEnabled() || typeof prototype !== 'object' || prototype === null) return;
+    const state = this.state();
+    patchWebSocket(prototype, state, state.patcher, state.pendingClients);
+  }
+
+  private patchServerClass(cls: { prototype: object } | undefined): void {
+    const prototype = cls?.prototype;
+    if (!this.isEnabled() || typeof prototype !== 'object' || prototype === null) return;
+    const state = this.state();
+    patchWebSocketServer(prototype, state, state.patcher);
+  }
+
+  private unpatchAll(): void {
+    const state = this._wsState;
+    if (state === undefined) return;
+    releasePendingClients(state.pendingClients);
+    state.patcher.restoreAll();
+    // Connections that outlive the patch would never report their close.
+    state.registry.clear();
+  }
+}

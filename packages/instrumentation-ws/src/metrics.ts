@@ -1,0 +1,248 @@
+import {
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type ObservableCounter,
+  type ObservableUpDownCounter,
+  ValueType,
+} from '@opentelemetry/api';
+import { SIDE_CLIENT, SIDE_SERVER, type Side } from './internal-types.js';
+import type { ConnectionRegistry } from './registry.js';
+import type { RouteCap } from './routes.js';
+import * as sc from './semconv.js';
+import {
+  DIRECTION_RECEIVED,
+  DIRECTION_SENT,
+  type TrafficCounters,
+  TYPE_BINARY,
+  TYPE_TEXT,
+  trafficIndex,
+} from './traffic.js';
+
+const SIDES = [SIDE_SERVER, SIDE_CLIENT] as const;
+const HEALTH_VALUES = [
+  sc.HEALTH_VALUE_HEALTHY,
+  sc.HEALTH_VALUE_DEGRADED,
+  sc.HEALTH_VALUE_UNRESPONSIVE,
+];
+const TYPE_VALUES = [sc.MESSAGE_TYPE_VALUE_TEXT, sc.MESSAGE_TYPE_VALUE_BINARY];
+const DIRECTION_VALUES = [sc.MESSAGE_DIRECTION_VALUE_SENT, sc.MESSAGE_DIRECTION_VALUE_RECEIVED];
+
+/** Metric names of one side, indexed by `Side`. */
+const NAMES = [
+  {
+    active: sc.METRIC_SERVER_ACTIVE_CONNECTIONS,
+    duration: sc.METRIC_SERVER_CONNECTION_DURATION,
+    handshake: sc.METRIC_SERVER_HANDSHAKE_DURATION,
+    sentMessages: sc.METRIC_SERVER_SENT_MESSAGES,
+    receivedMessages: sc.METRIC_SERVER_RECEIVED_MESSAGES,
+    sentBytes: sc.METRIC_SERVER_SENT_BYTES,
+    receivedBytes: sc.METRIC_SERVER_RECEIVED_BYTES,
+    messageSize: sc.METRIC_SERVER_MESSAGE_SIZE,
+    errors: sc.METRIC_SERVER_ERRORS,
+  },
+  {
+    active: sc.METRIC_CLIENT_ACTIVE_CONNECTIONS,
+    duration: sc.METRIC_CLIENT_CONNECTION_DURATION,
+    handshake: sc.METRIC_CLIENT_HANDSHAKE_DURATION,
+    sentMessages: sc.METRIC_CLIENT_SENT_MESSAGES,
+    receivedMessages: sc.METRIC_CLIENT_RECEIVED_MESSAGES,
+    sentBytes: sc.METRIC_CLIENT_SENT_BYTES,
+    receivedBytes: sc.METRIC_CLIENT_RECEIVED_BYTES,
+    messageSize: sc.METRIC_CLIENT_MESSAGE_SIZE,
+    errors: sc.METRIC_CLIENT_ERRORS,
+  },
+] as const;
+
+const SIDE_WORD = ['server', 'client'] as const;
+const CONNECTIONS_WORD = ['accepted by a WebSocketServer', 'opened with new WebSocket(url)'];
+
+/** Attribute sets of the message counters, built once: [type]. */
+const TYPE_ATTRIBUTES: Attributes[] = TYPE_VALUES.map((type) => ({
+  [sc.ATTR_WEBSOCKET_MESSAGE_TYPE]: type,
+}));
+/** Attribute sets of the message size histogram, built once: [direction * 2 + type]. */
+const SIZE_ATTRIBUTES: Attributes[] = DIRECTION_VALUES.flatMap((direction) =>
+  TYPE_VALUES.map((type) => ({
+    [sc.ATTR_WEBSOCKET_MESSAGE_DIRECTION]: direction,
+    [sc.ATTR_WEBSOCKET_MESSAGE_TYPE]: type,
+  })),
+);
+
+interface SideInstruments {
+  active: ObservableUpDownCounter;
+  connectionDuration: Histogram;
+  handshakeDuration: Histogram;
+  sentMessages: ObservableCounter;
+  receivedMessages: ObservableCounter;
+  sentBytes: ObservableCounter;
+  receivedBytes: ObservableCounter;
+  messageSize: Histogram | undefined;
+  errors: Counter;
+}
+
+/**
+ * The instruments of both sides on one meter. Histograms and counters are
+ * recorded by the hooks; everything observable reads the registry and the
+ * traffic totals when the SDK collects.
+ */
+export class WsMetrics {
+  readonly sides: readonly [SideInstruments, SideInstruments];
+
+  constructor(
+    meter: Meter,
+    private readonly registry: ConnectionRegistry,
+    private readonly traffic: TrafficCounters,
+    private readonly routes: RouteCap,
+    messageSizeHistogram: boolean,
+  ) {
+    this.sides = [
+      createSideInstruments(meter, SIDE_SERVER, messageSizeHistogram),
+      createSideInstruments(meter, SIDE_CLIENT, messageSizeHistogram),
+    ];
+    const observables = this.sides.flatMap((s) => [
+      s.active,
+      s.sentMessages,
+      s.receivedMessages,
+      s.sentBytes,
+      s.receivedBytes,
+    ]);
+    meter.addBatchObservableCallback((result) => this.observe(result), observables);
+  }
+
+  /** Records one finished handshake; `errorType` only for failures. */
+  recordHandshake(side: Side, seconds: number, attributes: Attributes): void {
+    this.sides[side].handshakeDuration.record(seconds, attributes);
+  }
+
+  recordConnection(side: Side, seconds: number, attributes: Attributes): void {
+    this.sides[side].connectionDuration.record(seconds, attributes);
+  }
+
+  countError(side: Side, errorType: string): void {
+    this.sides[side].errors.add(1, { [sc.ATTR_ERROR_TYPE]: errorType });
+  }
+
+  recordMessageSize(side: Side, direction: number, type: number, bytes: number): void {
+    this.sides[side].messageSize?.record(bytes, SIZE_ATTRIBUTES[direction * 2 + type]);
+  }
+
+  private observe(result: {
+    observe(
+      metric: ObservableCounter | ObservableUpDownCounter,
+      value: number,
+      attributes?: Attributes,
+    ): void;
+  }): void {
+    const { messages, bytes } = this.traffic;
+    for (const side of SIDES) {
+      const s = this.sides[side];
+      for (const type of [TYPE_TEXT, TYPE_BINARY]) {
+        const sent = trafficIndex(side, DIRECTION_SENT, type);
+        const received = trafficIndex(side, DIRECTION_RECEIVED, type);
+        const attributes = TYPE_ATTRIBUTES[type];
+        result.observe(s.sentMessages, messages[sent]!, attributes);
+        result.observe(s.receivedMessages, messages[received]!, attributes);
+        result.observe(s.sentBytes, bytes[sent]!, attributes);
+        result.observe(s.receivedBytes, bytes[received]!, attributes);
+      }
+    }
+    this.observeActive(result);
+  }
+
+  /** Counts live connections by side, route and health, always reporting every health. */
+  private observeActive(result: {
+    observe(metric: ObservableUpDownCounter, value: number, attributes?: Attributes): void;
+  }): void {
+    const tallies: [Map<string | undefined, number[]>, Map<string | undefined, number[]>] = [
+      new Map([[undefined, [0, 0, 0]]]),
+      new Map([[undefined, [0, 0, 0]]]),
+    ];
+    // Routes once seen keep reporting (0 when empty) so their series never go stale.
+    for (const route of this.routes.known()) tallies[SIDE_SERVER].set(route, [0, 0, 0]);
+    for (const record of this.registry.records) {
+      const bySide = tallies[record.side];
+      let counts = bySide.get(record.route);
+      if (counts === undefined) {
+        counts = [0, 0, 0];
+        bySide.set(record.route, counts);
+      }
+      counts[record.health]!++;
+    }
+    for (const side of SIDES) {
+      for (const [route, counts] of tallies[side]) {
+        for (let health = 0; health < HEALTH_VALUES.length; health++) {
+          const attributes: Attributes = {
+            [sc.ATTR_WEBSOCKET_CONNECTION_HEALTH]: HEALTH_VALUES[health],
+          };
+          if (route !== undefined) attributes[sc.ATTR_WEBSOCKET_ROUTE] = route;
+          result.observe(this.sides[side].active, counts[health]!, attributes);
+        }
+      }
+    }
+  }
+}
+
+function createSideInstruments(
+  meter: Meter,
+  side: Side,
+  messageSizeHistogram: boolean,
+): SideInstruments {
+  const names = NAMES[side];
+  const word = SIDE_WORD[side];
+  const connections = CONNECTIONS_WORD[side];
+  return {
+    active: meter.createObservableUpDownCounter(names.active, {
+      description: `Open WebSocket connections ${connections}, by health.`,
+      unit: '{connection}',
+      valueType: ValueType.INT,
+    }),
+    connectionDuration: meter.createHistogram(names.duration, {
+      description: `Lifetime of ${word}-side WebSocket connections, from open to close.`,
+      unit: 's',
+      advice: { explicitBucketBoundaries: sc.BUCKETS_CONNECTION_SECONDS },
+    }),
+    handshakeDuration: meter.createHistogram(names.handshake, {
+      description:
+        side === SIDE_SERVER
+          ? 'Time from the upgrade request to the 101 response or the rejection.'
+          : 'Time to connect: TCP, TLS and the upgrade, until open or failure.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: sc.BUCKETS_LATENCY_SECONDS },
+    }),
+    sentMessages: meter.createObservableCounter(names.sentMessages, {
+      description: `WebSocket messages sent on ${word}-side connections.`,
+      unit: '{message}',
+      valueType: ValueType.INT,
+    }),
+    receivedMessages: meter.createObservableCounter(names.receivedMessages, {
+      description: `WebSocket messages received on ${word}-side connections.`,
+      unit: '{message}',
+      valueType: ValueType.INT,
+    }),
+    sentBytes: meter.createObservableCounter(names.sentBytes, {
+      description: `Payload bytes of WebSocket messages sent on ${word}-side connections.`,
+      unit: 'By',
+      valueType: ValueType.INT,
+    }),
+    receivedBytes: meter.createObservableCounter(names.receivedBytes, {
+      description: `Payload bytes of WebSocket messages received on ${word}-side connections.`,
+      unit: 'By',
+      valueType: ValueType.INT,
+    }),
+    messageSize: messageSizeHistogram
+      ? meter.createHistogram(names.messageSize, {
+          description: `Payload size of each WebSocket message on ${word}-side connections.`,
+          unit: 'By',
+          valueType: ValueType.INT,
+          advice: { explicitBucketBoundaries: sc.BUCKETS_MESSAGE_BYTES },
+        })
+      : undefined,
+    errors: meter.createCounter(names.errors, {
+      description: `Errors on ${word}-side WebSocket connections: protocol errors, socket errors and failed sends.`,
+      unit: '{error}',
+      valueType: ValueType.INT,
+    }),
+  };
+}

@@ -1,0 +1,98 @@
+import type { Attributes } from '@opentelemetry/api';
+import { SIDE_SERVER, type WebSocketInternals } from './internal-types.js';
+import type { ConnectionRecord } from './registry.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_WEBSOCKET_CLOSE_CODE,
+  ATTR_WEBSOCKET_CLOSE_INITIATOR,
+  ATTR_WEBSOCKET_ROUTE,
+  CLOSE_CODE_VALUE_3XXX,
+  CLOSE_CODE_VALUE_4XXX,
+  CLOSE_CODE_VALUE_OTHER,
+  ERROR_TYPE_VALUE_ABORTED,
+  ERROR_TYPE_VALUE_CONNECTION_LOST,
+  ERROR_TYPE_VALUE_INVALID_HANDSHAKE,
+  ERROR_TYPE_VALUE_OTHER,
+  ERROR_TYPE_VALUE_REJECTED,
+  ERROR_TYPE_VALUE_TERMINATED,
+  ERROR_TYPE_VALUE_TIMEOUT,
+  ERROR_TYPE_VALUE_UNEXPECTED_RESPONSE,
+  INITIATOR_VALUE_CLIENT,
+  INITIATOR_VALUE_NONE,
+  INITIATOR_VALUE_SERVER,
+} from './semconv.js';
+
+/** `websocket.close.code`: 1000..1015 as is, application ranges folded, the rest `other`. */
+export function closeCodeValue(code: number): number | string {
+  if (code >= 1000 && code <= 1015) return code;
+  if (code >= 3000 && code <= 3999) return CLOSE_CODE_VALUE_3XXX;
+  if (code >= 4000 && code <= 4999) return CLOSE_CODE_VALUE_4XXX;
+  return CLOSE_CODE_VALUE_OTHER;
+}
+
+// Error codes come from Node and ws (ECONNRESET, WS_ERR_INVALID_OPCODE); the
+// pattern keeps anything else from becoming an attribute value.
+const ERROR_CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,63}$/;
+
+/** `error.type` for an Error: its code when it has a well-formed one, else `_OTHER`. */
+export function errorTypeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && ERROR_CODE_PATTERN.test(code) ? code : ERROR_TYPE_VALUE_OTHER;
+}
+
+/** `error.type` for an error that ended a client's opening handshake. */
+export function clientHandshakeErrorType(error: unknown): string {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  if (typeof code === 'string' && ERROR_CODE_PATTERN.test(code)) return code;
+  const message = String((error as { message?: unknown } | null | undefined)?.message ?? '');
+  // ws gives these errors no code; their messages are stable across 7 and 8.
+  if (message.startsWith('Unexpected server response')) return ERROR_TYPE_VALUE_UNEXPECTED_RESPONSE;
+  if (message.startsWith('Opening handshake has timed out')) return ERROR_TYPE_VALUE_TIMEOUT;
+  if (message.startsWith('WebSocket was closed before')) return ERROR_TYPE_VALUE_ABORTED;
+  return ERROR_TYPE_VALUE_INVALID_HANDSHAKE;
+}
+
+const STATUS_LINE = /^HTTP\/1\.[01] ([1-5]\d\d) /;
+
+/** `error.type` for a refused server handshake: the status ws (or the app) answered with. */
+export function rejectionErrorType(response: unknown): string {
+  const head =
+    typeof response === 'string'
+      ? response.slice(0, 16)
+      : Buffer.isBuffer(response)
+        ? response.toString('latin1', 0, 16)
+        : '';
+  const match = STATUS_LINE.exec(head);
+  return match ? match[1]! : ERROR_TYPE_VALUE_REJECTED;
+}
+
+/**
+ * The attributes of `connection.duration` for a connection that just closed.
+ * A close is abnormal when no close frame came back or an error was seen;
+ * only abnormal ends carry `error.type`.
+ */
+export function closeAttributes(record: ConnectionRecord, socket: WebSocketInternals): Attributes {
+  const closeFrameReceived = socket._closeFrameReceived;
+  const local = record.side === SIDE_SERVER ? INITIATOR_VALUE_SERVER : INITIATOR_VALUE_CLIENT;
+  const peer = record.side === SIDE_SERVER ? INITIATOR_VALUE_CLIENT : INITIATOR_VALUE_SERVER;
+  const attributes: Attributes = {
+    [ATTR_WEBSOCKET_CLOSE_CODE]: closeCodeValue(socket._closeCode),
+    [ATTR_WEBSOCKET_CLOSE_INITIATOR]: record.closedLocally
+      ? local
+      : closeFrameReceived
+        ? peer
+        : INITIATOR_VALUE_NONE,
+  };
+  if (record.route !== undefined) attributes[ATTR_WEBSOCKET_ROUTE] = record.route;
+  if (record.errorType !== undefined) {
+    attributes[ATTR_ERROR_TYPE] = record.errorType;
+  } else if (!closeFrameReceived) {
+    const socketError = socket._socket?.errored;
+    attributes[ATTR_ERROR_TYPE] = socketError
+      ? errorTypeOf(socketError)
+      : record.terminated
+        ? ERROR_TYPE_VALUE_TERMINATED
+        : ERROR_TYPE_VALUE_CONNECTION_LOST;
+  }
+  return attributes;
+}

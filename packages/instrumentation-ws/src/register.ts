@@ -1,0 +1,74 @@
+/**
+ * Zero-code entry: `node --require @ws-otel/instrumentation-ws/register app.js`
+ * or `node --import @ws-otel/instrumentation-ws/register app.mjs`. Sets up a
+ * MeterProvider from the standard OTEL_* variables and the instrumentation
+ * from OTEL_WS_*; metrics only. Nothing here may stop the host app.
+ */
+import { DiagConsoleLogger, DiagLogLevel, diag, metrics } from '@opentelemetry/api';
+import { diagLogLevelFromString } from '@opentelemetry/core';
+import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { configFromEnv } from './config.js';
+import { WsInstrumentation } from './instrumentation.js';
+import { metricReadersFromEnv } from './metric-readers.js';
+
+const LOG_PREFIX = '@ws-otel/instrumentation-ws/register:';
+/** Longest wait for the last export when the process is asked to stop. */
+const SHUTDOWN_TIMEOUT_MS = 5000;
+const kStarted = Symbol.for('@ws-otel/instrumentation-ws.register');
+
+function start(env: NodeJS.ProcessEnv): void {
+  diag.setLogger(new DiagConsoleLogger(), {
+    logLevel: diagLogLevelFromString(env.OTEL_LOG_LEVEL) ?? DiagLogLevel.WARN,
+    suppressOverrideMessage: true,
+  });
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') {
+    diag.info(`${LOG_PREFIX} OTEL_SDK_DISABLED=true, not starting`);
+    return;
+  }
+  const provider = new MeterProvider({
+    resource: defaultResource().merge(detectResources({ detectors: [envDetector] })),
+    readers: metricReadersFromEnv(env),
+  });
+  metrics.setGlobalMeterProvider(provider);
+  const instrumentation = new WsInstrumentation(configFromEnv(env));
+  instrumentation.setMeterProvider(provider);
+  stopOnExit(provider);
+}
+
+/**
+ * Flushes and shuts the provider down on SIGTERM, SIGINT and a natural exit.
+ * When the app has no handler of its own for the signal, the signal is raised
+ * again afterwards so the process ends the way it would have without us.
+ */
+function stopOnExit(provider: MeterProvider): void {
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= Promise.race([
+      provider.shutdown().catch((error) => diag.warn(`${LOG_PREFIX} shutdown failed`, error)),
+      new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_TIMEOUT_MS).unref()),
+    ]);
+    return stopping;
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const onSignal = (): void => {
+      const appHandlesIt = process.listenerCount(signal) > 1;
+      void stop().finally(() => {
+        process.removeListener(signal, onSignal);
+        if (!appHandlesIt) process.kill(process.pid, signal);
+      });
+    };
+    process.on(signal, onSignal);
+  }
+  process.once('beforeExit', () => void stop());
+}
+
+const host = globalThis as { [kStarted]?: boolean };
+if (!host[kStarted]) {
+  host[kStarted] = true;
+  try {
+    start(process.env);
+  } catch (error) {
+    diag.error(`${LOG_PREFIX} could not start; the app runs without WebSocket metrics`, error);
+  }
+}

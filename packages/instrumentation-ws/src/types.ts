@@ -1,0 +1,24 @@
+import type { IncomingMessage } from 'node:http';
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+
+/** Options of `WsInstrumentation`. Each has an environment variable for zero-code use. */
+export interface WsInstrumentationConfig extends InstrumentationConfig {
+  /**
+   * Record `websocket.server.message.size` and `websocket.client.message.size`
+   * for every message. Costs one histogram update per message, so it is off by
+   * default. Env: `OTEL_WS_MESSAGE_SIZE_HISTOGRAM`.
+   */
+  messageSizeHistogram?: boolean;
+  /**
+   * Distinct `websocket.route` values kept before further ones fold into
+   * `other`. Env: `OTEL_WS_MAX_ROUTES`. Default 50.
+   */
+  maxRoutes?: number;
+  /**
+   * Names the route of a server connection from its upgrade request, for the
+   * `websocket.route` attribute. Return a template (`/rooms/:id`), never a
+   * value a client chooses (ids, queries): every distinct value is a series.
+   * When unset, the route is the server's `path` option, if it has one.
+   */
+  routeFor?: (request: IncomingMessage) => string | undefined;
+}
