@@ -18,14 +18,20 @@ import { patchWebSocket, releasePendingClients } from './websocket-hooks.js';
 
 const SUPPORTED_VERSIONS = ['>=7.0.0 <9'];
 
+// One registry and one set of totals per process (per copy of this package):
+// every instance reports the same truth, even if a second one is created by mistake.
+const sharedRegistry = new ConnectionRegistry();
+const sharedTraffic = new TrafficCounters();
+
 /** Everything the hooks share, created on first use (see `state()`). */
 class InstrumentationState implements HookContext {
-  readonly registry = new ConnectionRegistry();
-  readonly traffic = new TrafficCounters();
+  readonly registry = sharedRegistry;
+  readonly traffic = sharedTraffic;
   readonly patcher = new PropertyPatcher();
   readonly pendingClients = new Set<object>();
   routes: RouteCap;
   metrics!: WsMetrics;
+  warnedPatchedElsewhere = false;
 
   constructor(public config: ResolvedConfig) {
     this.routes = new RouteCap(config.maxRoutes);
@@ -154,14 +160,25 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
     const prototype = cls?.prototype;
     if (!this.isEnabled() || typeof prototype !== 'object' || prototype === null) return;
     const state = this.state();
-    patchWebSocket(prototype, state, state.patcher, state.pendingClients);
+    if (!patchWebSocket(prototype, state, state.patcher, state.pendingClients))
+      this.warnPatchedElsewhere();
   }
 
   private patchServerClass(cls: { prototype: object } | undefined): void {
     const prototype = cls?.prototype;
     if (!this.isEnabled() || typeof prototype !== 'object' || prototype === null) return;
     const state = this.state();
-    patchWebSocketServer(prototype, state, state.patcher);
+    if (!patchWebSocketServer(prototype, state, state.patcher)) this.warnPatchedElsewhere();
+  }
+
+  private warnPatchedElsewhere(): void {
+    const state = this.state();
+    if (state.warnedPatchedElsewhere) return;
+    state.warnedPatchedElsewhere = true;
+    this._diag.warn(
+      'ws is already patched by another WsInstrumentation instance; this one reports live connections, ' +
+        'messages and bytes, but handshakes, durations and errors go to the first one. Create one instance per process.',
+    );
   }
 
   private unpatchAll(): void {

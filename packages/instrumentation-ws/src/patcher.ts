@@ -36,12 +36,17 @@ export class PropertyPatcher {
     Object.defineProperty(target, key, { get, set, configurable: true, enumerable: false });
   }
 
-  /** Marks `target` as patched; false when some patcher already did. */
-  claim(target: object, marker: symbol): boolean {
-    if (Object.hasOwn(target, marker)) return false;
+  /**
+   * Marks `target` as patched by this patcher: `new` when the caller should
+   * patch it now, `ours` when this patcher already did, `theirs` when another did.
+   */
+  claim(target: object, marker: symbol): 'new' | 'ours' | 'theirs' {
+    if (Object.hasOwn(target, marker)) {
+      return (target as Record<symbol, unknown>)[marker] === this ? 'ours' : 'theirs';
+    }
     this.saved.push({ target, key: marker, descriptor: undefined });
-    Object.defineProperty(target, marker, { value: true, configurable: true });
-    return true;
+    Object.defineProperty(target, marker, { value: this, configurable: true });
+    return 'new';
   }
 
   restoreAll(): void {

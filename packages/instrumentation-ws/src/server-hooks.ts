@@ -33,8 +33,9 @@ export function patchWebSocketServer(
   prototype: object,
   ctx: HookContext,
   patcher: PropertyPatcher,
-): void {
-  if (!patcher.claim(prototype, kPatched)) return;
+): boolean {
+  const claim = patcher.claim(prototype, kPatched);
+  if (claim !== 'new') return claim === 'ours';
 
   function endDuringHandshake(this: HandshakeSocket): unknown {
     const handshake = this[kServerHandshake];
@@ -59,6 +60,7 @@ export function patchWebSocketServer(
         return original.apply(this, arguments);
       },
   );
+  return true;
 }
 
 function startHandshake(

@@ -57,8 +57,9 @@ export function patchWebSocket(
   ctx: HookContext,
   patcher: PropertyPatcher,
   pendingClients: Set<object>,
-): void {
-  if (!patcher.claim(prototype, kPatched)) return;
+): boolean {
+  const claim = patcher.claim(prototype, kPatched);
+  if (claim !== 'new') return claim === 'ours';
   const { traffic } = ctx;
 
   patcher.defineAccessor(
@@ -194,6 +195,7 @@ export function patchWebSocket(
         return original.apply(this, arguments);
       },
   );
+  return true;
 }
 
 interface SendOptions {

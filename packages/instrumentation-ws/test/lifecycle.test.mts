@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runFixture } from './helpers/child.mts';
+import { type Collected, countOf, valueOf } from './helpers/metrics.mts';
+
+type Prototypes = { webSocket: Record<string, unknown>; server: Record<string, unknown> };
+const lifecycle = <T,>(name: string) =>
+  runFixture<T & { warnings: string[] }>(['lifecycle.cjs', name]);
+const TEXT = { 'websocket.message.type': 'text' };
+
+describe('construction order and switches', () => {
+  const pristine = lifecycle<{ prototypes: Prototypes }>('pristine');
+
+  it('{ enabled: false } patches nothing and records nothing', async () => {
+    const result = await lifecycle<{ prototypes: Prototypes; handshakes: number }>('enabled-false');
+    assert.deepEqual(result.prototypes, (await pristine).prototypes);
+    assert.equal(result.handshakes, 0);
+  });
+
+  it('disable() restores every original; enable() again re-applies, once', async () => {
+    const result = await lifecycle<{
+      first: number;
+      whileDisabled: number;
+      afterEnable: number;
+      afterDisable: Prototypes;
+      received: Array<{ attributes: Record<string, string>; value: number }>;
+    }>('disable-enable');
+    const { prototypes } = await pristine;
+    assert.deepEqual(result.afterDisable, prototypes);
+    assert.equal(result.first, 1);
+    assert.equal(result.whileDisabled, 1, 'a handshake was recorded while disabled');
+    assert.equal(result.afterEnable, 2, 'enable() did not patch again');
+    // Three exchanges of one text message each; the disabled one is not counted.
+    const text = result.received.find((p) => p.attributes['websocket.message.type'] === 'text');
+    assert.equal(text?.value, 2);
+  });
+
+  it('created after ws is loaded: says so through diag and measures new connections', async () => {
+    const result = await lifecycle<{ handshakes: number }>('late');
+    assert.equal(result.warnings.length, 1);
+    assert.match(result.warnings[0]!, /ws was loaded before WsInstrumentation was enabled/);
+    assert.equal(result.handshakes, 1);
+  });
+
+  it('setMeterProvider() after construction moves the instruments', async () => {
+    const result = await lifecycle<{ first: number; second: number }>('set-meter-provider');
+    assert.equal(result.first, 1, 'the first provider kept receiving after the move');
+    assert.equal(result.second, 1, 'the second provider received nothing');
+  });
+
+  it('a second instance does not double count, and says why', async () => {
+    const result = await lifecycle<{ received: Array<{ attributes: object; value: number }> }>(
+      'two-instances',
+    );
+    assert.equal(result.received.find((p) => p.value > 0)?.value, 1);
+    assert.equal(result.warnings.length, 1);
+    assert.match(result.warnings[0]!, /already patched by another WsInstrumentation/);
+  });
+});
+
+describe('ws loaded by require and by import in one process', () => {
+  it('shares one patch and counts each connection and message once', async () => {
+    const { sameClasses, metrics } = await runFixture<{ sameClasses: boolean; metrics: Collected }>(
+      ['require-and-import.mjs'],
+    );
+    assert.equal(sameClasses, true);
+    assert.equal(countOf(metrics, 'websocket.server.handshake.duration'), 1);
+    assert.equal(countOf(metrics, 'websocket.client.handshake.duration'), 1);
+    assert.equal(valueOf(metrics, 'websocket.server.received.messages', TEXT), 1);
+    assert.equal(valueOf(metrics, 'websocket.client.received.messages', TEXT), 1);
+    assert.equal(valueOf(metrics, 'websocket.server.received.bytes', TEXT), 5);
+  });
+});
