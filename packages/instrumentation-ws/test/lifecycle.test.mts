@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runFixture } from './helpers/child.mts';
-import { type Collected, countOf, valueOf } from './helpers/metrics.mts';
+import { type Collected, countOf, metricValue } from './helpers/metrics.mts';
 
 type Prototypes = { webSocket: Record<string, unknown>; server: Record<string, unknown> };
 const lifecycle = <T,>(name: string) =>
@@ -66,8 +66,8 @@ describe('ws loaded by require and by import in one process', () => {
     assert.equal(sameClasses, true);
     assert.equal(countOf(metrics, 'websocket.server.handshake.duration'), 1);
     assert.equal(countOf(metrics, 'websocket.client.handshake.duration'), 1);
-    assert.equal(valueOf(metrics, 'websocket.server.received.messages', TEXT), 1);
-    assert.equal(valueOf(metrics, 'websocket.client.received.messages', TEXT), 1);
-    assert.equal(valueOf(metrics, 'websocket.server.received.bytes', TEXT), 5);
+    assert.equal(metricValue(metrics, 'websocket.server.received.messages', TEXT), 1);
+    assert.equal(metricValue(metrics, 'websocket.client.received.messages', TEXT), 1);
+    assert.equal(metricValue(metrics, 'websocket.server.received.bytes', TEXT), 5);
   });
 });

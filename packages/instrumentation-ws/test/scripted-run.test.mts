@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runFixture } from './helpers/child.mts';
-import { type Collected, countOf, histogramCounts, key, valueOf } from './helpers/metrics.mts';
+import { type Collected, countOf, histogramCounts, key, metricValue } from './helpers/metrics.mts';
 
 interface ScenarioResult {
   plan: {
@@ -34,11 +34,11 @@ for (const app of APPS) {
     it('counts live connections on both sides while they are open', async () => {
       const { plan, whileOpen } = await run;
       assert.equal(
-        valueOf(whileOpen, 'websocket.server.active_connections', HEALTHY),
+        metricValue(whileOpen, 'websocket.server.active_connections', HEALTHY),
         plan.connections,
       );
       assert.equal(
-        valueOf(whileOpen, 'websocket.client.active_connections', HEALTHY),
+        metricValue(whileOpen, 'websocket.client.active_connections', HEALTHY),
         plan.connections,
       );
     });
@@ -50,22 +50,25 @@ for (const app of APPS) {
       const textBytes = text * plan.textBytes;
       const binaryBytes = binary * plan.binaryBytes;
       // The server echoes every message except the one request asking it to close.
-      assert.equal(valueOf(m, 'websocket.server.received.messages', TEXT), text + 1);
-      assert.equal(valueOf(m, 'websocket.server.received.messages', BINARY), binary);
-      assert.equal(valueOf(m, 'websocket.server.received.bytes', TEXT), textBytes + REQUEST_BYTES);
-      assert.equal(valueOf(m, 'websocket.server.received.bytes', BINARY), binaryBytes);
-      assert.equal(valueOf(m, 'websocket.server.sent.messages', TEXT), text);
-      assert.equal(valueOf(m, 'websocket.server.sent.messages', BINARY), binary);
-      assert.equal(valueOf(m, 'websocket.server.sent.bytes', TEXT), textBytes);
-      assert.equal(valueOf(m, 'websocket.server.sent.bytes', BINARY), binaryBytes);
-      assert.equal(valueOf(m, 'websocket.client.sent.messages', TEXT), text + 1);
-      assert.equal(valueOf(m, 'websocket.client.sent.messages', BINARY), binary);
-      assert.equal(valueOf(m, 'websocket.client.sent.bytes', TEXT), textBytes + REQUEST_BYTES);
-      assert.equal(valueOf(m, 'websocket.client.sent.bytes', BINARY), binaryBytes);
-      assert.equal(valueOf(m, 'websocket.client.received.messages', TEXT), text);
-      assert.equal(valueOf(m, 'websocket.client.received.messages', BINARY), binary);
-      assert.equal(valueOf(m, 'websocket.client.received.bytes', TEXT), textBytes);
-      assert.equal(valueOf(m, 'websocket.client.received.bytes', BINARY), binaryBytes);
+      assert.equal(metricValue(m, 'websocket.server.received.messages', TEXT), text + 1);
+      assert.equal(metricValue(m, 'websocket.server.received.messages', BINARY), binary);
+      assert.equal(
+        metricValue(m, 'websocket.server.received.bytes', TEXT),
+        textBytes + REQUEST_BYTES,
+      );
+      assert.equal(metricValue(m, 'websocket.server.received.bytes', BINARY), binaryBytes);
+      assert.equal(metricValue(m, 'websocket.server.sent.messages', TEXT), text);
+      assert.equal(metricValue(m, 'websocket.server.sent.messages', BINARY), binary);
+      assert.equal(metricValue(m, 'websocket.server.sent.bytes', TEXT), textBytes);
+      assert.equal(metricValue(m, 'websocket.server.sent.bytes', BINARY), binaryBytes);
+      assert.equal(metricValue(m, 'websocket.client.sent.messages', TEXT), text + 1);
+      assert.equal(metricValue(m, 'websocket.client.sent.messages', BINARY), binary);
+      assert.equal(metricValue(m, 'websocket.client.sent.bytes', TEXT), textBytes + REQUEST_BYTES);
+      assert.equal(metricValue(m, 'websocket.client.sent.bytes', BINARY), binaryBytes);
+      assert.equal(metricValue(m, 'websocket.client.received.messages', TEXT), text);
+      assert.equal(metricValue(m, 'websocket.client.received.messages', BINARY), binary);
+      assert.equal(metricValue(m, 'websocket.client.received.bytes', TEXT), textBytes);
+      assert.equal(metricValue(m, 'websocket.client.received.bytes', BINARY), binaryBytes);
     });
 
     it('records one successful handshake per connection on each side', async () => {
@@ -110,8 +113,8 @@ for (const app of APPS) {
 
     it('reports no live connections and no errors once everything closed', async () => {
       const { afterClose } = await run;
-      assert.equal(valueOf(afterClose, 'websocket.server.active_connections', HEALTHY), 0);
-      assert.equal(valueOf(afterClose, 'websocket.client.active_connections', HEALTHY), 0);
+      assert.equal(metricValue(afterClose, 'websocket.server.active_connections', HEALTHY), 0);
+      assert.equal(metricValue(afterClose, 'websocket.client.active_connections', HEALTHY), 0);
       assert.equal(afterClose['websocket.server.errors'], undefined);
       assert.equal(afterClose['websocket.client.errors'], undefined);
     });

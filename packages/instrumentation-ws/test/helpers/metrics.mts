@@ -40,7 +40,7 @@ export function point(metrics: Collected, name: string, attributes: Attributes =
 }
 
 /** A counter or gauge value at exactly these attributes. */
-export function valueOf(metrics: Collected, name: string, attributes: Attributes = {}): number {
+export function metricValue(metrics: Collected, name: string, attributes: Attributes = {}): number {
   return point(metrics, name, attributes).value!;
 }
 
