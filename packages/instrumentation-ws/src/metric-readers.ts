@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import { ExportResultCode } from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { OTLPMetricExporter as OtlpJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OtlpProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -26,33 +26,34 @@ function positiveInteger(env: Env, name: string, fallback: number): number {
 }
 
 /**
- * Reports the first failed export clearly, once, and the recovery after it;
- * the repeats in between go to debug so a down collector does not flood logs.
+ * Answers every export within `deadlineMs`, even while the endpoint keeps the
+ * request hanging or retries, so a failure reaches the SDK's global error
+ * handler (reported once by register) instead of a timeout line per interval.
  */
-class ReportOnceExporter implements PushMetricExporter {
-  private failing = false;
-
+class DeadlineExporter implements PushMetricExporter {
   constructor(
     private readonly inner: PushMetricExporter,
-    private readonly what: string,
+    private readonly deadlineMs: number,
   ) {}
 
   export(...[metrics, done]: Parameters<PushMetricExporter['export']>): void {
-    this.inner.export(metrics, (result) => {
-      if (result.code === ExportResultCode.SUCCESS) {
-        if (this.failing) diag.info(`${LOG_PREFIX} ${this.what} export works again`);
-        this.failing = false;
-      } else if (!this.failing) {
-        this.failing = true;
-        diag.error(
-          `${LOG_PREFIX} ${this.what} export failed (${result.error?.message ?? 'unknown error'}); ` +
-            'the app is unaffected, metrics are dropped until the endpoint answers',
-        );
-      } else {
-        diag.debug(`${LOG_PREFIX} ${this.what} export still failing`, result.error);
-      }
-      done({ code: ExportResultCode.SUCCESS });
-    });
+    let answered = false;
+    const answer = (result: ExportResult) => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      done(result);
+    };
+    const timer = setTimeout(
+      () =>
+        answer({
+          code: ExportResultCode.FAILED,
+          error: new Error(`no answer within ${this.deadlineMs} ms`),
+        }),
+      this.deadlineMs,
+    );
+    timer.unref();
+    this.inner.export(metrics, answer);
   }
 
   forceFlush(): Promise<void> {
@@ -91,35 +92,31 @@ function otlpReader(env: Env): IMetricReader {
     }
     exporter = new OtlpProtoExporter();
   }
+  const interval = positiveInteger(env, 'OTEL_METRIC_EXPORT_INTERVAL', DEFAULT_EXPORT_INTERVAL_MS);
+  const timeout = Math.min(
+    positiveInteger(env, 'OTEL_METRIC_EXPORT_TIMEOUT', DEFAULT_EXPORT_TIMEOUT_MS),
+    interval,
+  );
   return new PeriodicExportingMetricReader({
-    exporter: new ReportOnceExporter(
-      exporter,
-      `OTLP (${protocol === 'http/json' ? 'http/json' : 'http/protobuf'})`,
-    ),
-    exportIntervalMillis: positiveInteger(
-      env,
-      'OTEL_METRIC_EXPORT_INTERVAL',
-      DEFAULT_EXPORT_INTERVAL_MS,
-    ),
-    exportTimeoutMillis: Math.min(
-      positiveInteger(env, 'OTEL_METRIC_EXPORT_TIMEOUT', DEFAULT_EXPORT_TIMEOUT_MS),
-      positiveInteger(env, 'OTEL_METRIC_EXPORT_INTERVAL', DEFAULT_EXPORT_INTERVAL_MS),
-    ),
+    // Our deadline comes first, so the reader's own timeout never fires.
+    exporter: new DeadlineExporter(exporter, Math.floor(timeout * 0.9)),
+    exportIntervalMillis: interval,
+    exportTimeoutMillis: timeout,
   });
 }
 
 function prometheusReader(env: Env): IMetricReader {
   const host = env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || undefined;
   const port = positiveInteger(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULT_PROMETHEUS_PORT);
-  return new PrometheusExporter({ host, port }, (error) => {
-    if (error) {
-      diag.error(
-        `${LOG_PREFIX} the Prometheus endpoint could not listen on ${host ?? 'localhost'}:${port} ` +
-          `(${(error as NodeJS.ErrnoException).code ?? error.message}); the app is unaffected, ` +
-          'set OTEL_EXPORTER_PROMETHEUS_PORT to a free port',
-      );
-    }
+  // Started here rather than by the exporter, which would log the raw error too.
+  const exporter = new PrometheusExporter({ host, port, preventServerStart: true });
+  exporter.startServer().catch((error: NodeJS.ErrnoException) => {
+    diag.error(
+      `${LOG_PREFIX} the Prometheus endpoint could not listen on ${host ?? 'localhost'}:${port} ` +
+        `(${error.code ?? error.message}); the app is unaffected, set OTEL_EXPORTER_PROMETHEUS_PORT to a free port`,
+    );
   });
+  return exporter;
 }
 
 function consoleReader(env: Env): IMetricReader {

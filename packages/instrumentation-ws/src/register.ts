@@ -5,7 +5,7 @@
  * from OTEL_WS_*; metrics only. Nothing here may stop the host app.
  */
 import { DiagConsoleLogger, DiagLogLevel, diag, metrics } from '@opentelemetry/api';
-import { diagLogLevelFromString } from '@opentelemetry/core';
+import { diagLogLevelFromString, setGlobalErrorHandler } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { configFromEnv } from './config.js';
@@ -26,6 +26,7 @@ function start(env: NodeJS.ProcessEnv): void {
     diag.info(`${LOG_PREFIX} OTEL_SDK_DISABLED=true, not starting`);
     return;
   }
+  reportExportErrorsOnce();
   const provider = new MeterProvider({
     resource: defaultResource().merge(detectResources({ detectors: [envDetector] })),
     readers: metricReadersFromEnv(env),
@@ -34,6 +35,27 @@ function start(env: NodeJS.ProcessEnv): void {
   const instrumentation = new WsInstrumentation(configFromEnv(env));
   instrumentation.setMeterProvider(provider);
   stopOnExit(provider);
+}
+
+/**
+ * The SDK reports every failed or timed-out export through the global error
+ * handler, once per interval. A collector that is down should cost the app
+ * one clear line, not a line a minute: the rest go to debug.
+ */
+function reportExportErrorsOnce(): void {
+  let reported = false;
+  setGlobalErrorHandler((error) => {
+    if (reported) {
+      diag.debug(`${LOG_PREFIX} metrics export failed again`, error);
+      return;
+    }
+    reported = true;
+    const reason = error instanceof Error ? error.message : String(error);
+    diag.error(
+      `${LOG_PREFIX} metrics export failed (${reason}); the app is unaffected, metrics are ` +
+        'dropped until the endpoint answers (repeats are logged at debug level)',
+    );
+  });
 }
 
 /**

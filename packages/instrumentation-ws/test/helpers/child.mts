@@ -52,3 +52,45 @@ export async function runFixture<T = unknown>(
   const lines = result.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as T;
 }
+
+export interface RunningNode {
+  child: ReturnType<typeof spawn>;
+  /** Resolves when the process printed a line containing `"ready":true`. */
+  ready: Promise<void>;
+  exited: Promise<ChildResult>;
+  output(): { stdout: string; stderr: string };
+}
+
+/** Starts a Node process that keeps running; the test decides when it ends. */
+export function startNode(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): RunningNode {
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd ?? FIXTURES,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let markReady: () => void;
+  let failReady: (error: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    failReady = reject;
+  });
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    if (stdout.includes('"ready":true')) markReady();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<ChildResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      failReady(new Error(`exited (${code ?? signal}) before ready:\n${stderr}\n${stdout}`));
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, ready, exited, output: () => ({ stdout, stderr }) };
+}
