@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { configFromEnv } from '@ws-otel/instrumentation-ws';
+import { runFixture } from './helpers/child.mts';
+
+const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+const SOURCE_INSTRUMENT: Record<string, string> = {
+  COUNTER: 'Counter',
+  HISTOGRAM: 'Histogram',
+  UP_DOWN_COUNTER: 'UpDownCounter',
+  OBSERVABLE_COUNTER: 'ObservableCounter',
+  OBSERVABLE_GAUGE: 'ObservableGauge',
+  OBSERVABLE_UP_DOWN_COUNTER: 'ObservableUpDownCounter',
+};
+
+/** The rows of the markdown table between `<!-- name:start -->` and `<!-- name:end -->`. */
+function tableRows(name: string): string[][] {
+  const start = README.indexOf(`<!-- ${name}:start -->`);
+  const end = README.indexOf(`<!-- ${name}:end -->`);
+  assert.ok(start >= 0 && end > start, `README has no ${name} markers`);
+  return README.slice(start, end)
+    .split('\n')
+    .filter((line) => line.startsWith('|'))
+    .slice(2)
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((cell) => cell.trim()),
+    );
+}
+
+const codeSpans = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+
+describe('README', () => {
+  it('lists exactly the metrics the code emits, with their instrument, unit and attributes', async () => {
+    const emitted = await runFixture<
+      Array<{ name: string; instrument: string; unit: string; description: string; attributeKeys: string[] }>
+    >(['catalogue.cjs']);
+    const documented = new Map(
+      tableRows('metrics-table').map(([name, instrument, unit, attributes]) => [
+        codeSpans(name!)[0]!,
+        { instrument: instrument!, unit: codeSpans(unit!)[0]!, attributes: codeSpans(attributes!) },
+      ]),
+    );
+    assert.deepEqual(
+      [...documented.keys()].sort(),
+      emitted.map((m) => m.name).sort(),
+      'the README table and the emitted metrics differ',
+    );
+    for (const metric of emitted) {
+      const row = documented.get(metric.name)!;
+      assert.equal(row.instrument, SOURCE_INSTRUMENT[metric.instrument], metric.name);
+      assert.equal(row.unit, metric.unit, metric.name);
+      assert.ok(metric.description.length > 10, `${metric.name} has no description`);
+      for (const key of metric.attributeKeys) {
+        assert.ok(row.attributes.includes(key), `${metric.name}: ${key} is not documented`);
+      }
+    }
+  });
+
+  it('documents every OTEL_WS_* variable the code reads, with its default', () => {
+    const rows = tableRows('config-table').filter(([variable]) => variable!.startsWith('`OTEL_WS_'));
+    const defaults = configFromEnv({}) as Record<string, unknown>;
+    assert.deepEqual(
+      rows.map(([variable]) => codeSpans(variable!)[0]).sort(),
+      Object.keys(defaults)
+        .map((option) => `OTEL_WS_${option.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`)
+        .sort(),
+    );
+    for (const [, option, fallback] of rows) {
+      const name = codeSpans(option!)[0]!;
+      assert.equal(codeSpans(fallback!)[0], String(defaults[name]), name);
+    }
+  });
+});

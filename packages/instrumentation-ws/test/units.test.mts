@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { configFromEnv } from '@ws-otel/instrumentation-ws';
+import {
+  closeCodeValue,
+  errorTypeOf,
+  rejectionErrorType,
+} from '../dist/outcomes.js';
+
+function captureDiag(): string[] {
+  const lines: string[] = [];
+  const capture = (...args: unknown[]) => lines.push(args.join(' '));
+  diag.setLogger(
+    { error: capture, warn: capture, info: () => {}, debug: () => {}, verbose: () => {} },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+  return lines;
+}
+
+describe('configuration from the environment', () => {
+  it('reads OTEL_WS_* values', () => {
+    assert.deepEqual(
+      configFromEnv({ OTEL_WS_MESSAGE_SIZE_HISTOGRAM: 'true', OTEL_WS_MAX_ROUTES: '7' }),
+      { messageSizeHistogram: true, maxRoutes: 7 },
+    );
+  });
+
+  it('uses the defaults when nothing is set', () => {
+    assert.deepEqual(configFromEnv({}), { messageSizeHistogram: false, maxRoutes: 50 });
+  });
+
+  it('reports a value that does not parse once, with its name and the default used', () => {
+    const lines = captureDiag();
+    const config = configFromEnv({ OTEL_WS_MESSAGE_SIZE_HISTOGRAM: 'maybe', OTEL_WS_MAX_ROUTES: '-3' });
+    assert.deepEqual(config, { messageSizeHistogram: false, maxRoutes: 50 });
+    assert.equal(lines.length, 2);
+    assert.match(lines[0]!, /OTEL_WS_MESSAGE_SIZE_HISTOGRAM=maybe is not a boolean; using false/);
+    assert.match(lines[1]!, /OTEL_WS_MAX_ROUTES=-3 is not a non-negative integer; using 50/);
+  });
+});
+
+describe('attribute values', () => {
+  it('keeps protocol close codes and folds application ranges', () => {
+    assert.equal(closeCodeValue(1000), 1000);
+    assert.equal(closeCodeValue(1015), 1015);
+    assert.equal(closeCodeValue(3001), '3xxx');
+    assert.equal(closeCodeValue(4999), '4xxx');
+    assert.equal(closeCodeValue(2000), 'other');
+    assert.equal(closeCodeValue(5000), 'other');
+  });
+
+  it('takes error.type from well-formed codes only', () => {
+    assert.equal(errorTypeOf(Object.assign(new Error('x'), { code: 'ECONNRESET' })), 'ECONNRESET');
+    assert.equal(errorTypeOf({ code: 'WS_ERR_INVALID_OPCODE' }), 'WS_ERR_INVALID_OPCODE');
+    assert.equal(errorTypeOf({ code: 'hello world from a peer' }), '_OTHER');
+    assert.equal(errorTypeOf(new Error('no code')), '_OTHER');
+    assert.equal(errorTypeOf(undefined), '_OTHER');
+  });
+
+  it('reads the status of a rejection from its status line, or says rejected', () => {
+    assert.equal(rejectionErrorType('HTTP/1.1 400 Bad Request\r\n\r\n'), '400');
+    assert.equal(rejectionErrorType(Buffer.from('HTTP/1.1 503 Service Unavailable\r\n')), '503');
+    assert.equal(rejectionErrorType('HTTP/1.1 999 Whatever'), 'rejected');
+    assert.equal(rejectionErrorType(undefined), 'rejected');
+  });
+});
