@@ -6,28 +6,43 @@ export interface ResolvedConfig {
   messageSizeHistogram: boolean;
   maxRoutes: number;
   routeFor: WsInstrumentationConfig['routeFor'];
+  backpressureThreshold: number;
+  broadcastDetection: boolean;
 }
 
 export const DEFAULT_MAX_ROUTES = 50;
+export const DEFAULT_BACKPRESSURE_THRESHOLD = 1048576;
+
+function checkedInteger(name: string, value: unknown, fallback: number, minimum: number): number {
+  if (value === undefined) return fallback;
+  if (Number.isSafeInteger(value) && (value as number) >= minimum) return value as number;
+  diag.warn(
+    `@ws-otel/instrumentation-ws: ${name} must be an integer >= ${minimum}, got ${String(value)}; using ${fallback}`,
+  );
+  return fallback;
+}
 
 /** Fills defaults and replaces invalid values, saying so once through the diag logger. */
 export function resolveConfig(config: WsInstrumentationConfig): ResolvedConfig {
-  let maxRoutes = DEFAULT_MAX_ROUTES;
-  if (config.maxRoutes !== undefined) {
-    if (Number.isInteger(config.maxRoutes) && config.maxRoutes >= 0) {
-      maxRoutes = config.maxRoutes;
-    } else {
-      diag.warn(
-        `@ws-otel/instrumentation-ws: maxRoutes must be a non-negative integer, got ${String(config.maxRoutes)}; using ${DEFAULT_MAX_ROUTES}`,
-      );
-    }
-  }
+  const maxRoutes = checkedInteger('maxRoutes', config.maxRoutes, DEFAULT_MAX_ROUTES, 0);
+  const backpressureThreshold = checkedInteger(
+    'backpressureThreshold',
+    config.backpressureThreshold,
+    DEFAULT_BACKPRESSURE_THRESHOLD,
+    1,
+  );
   let routeFor = config.routeFor;
   if (routeFor !== undefined && typeof routeFor !== 'function') {
     diag.warn('@ws-otel/instrumentation-ws: routeFor must be a function; ignoring it');
     routeFor = undefined;
   }
-  return { messageSizeHistogram: config.messageSizeHistogram === true, maxRoutes, routeFor };
+  return {
+    messageSizeHistogram: config.messageSizeHistogram === true,
+    maxRoutes,
+    routeFor,
+    backpressureThreshold,
+    broadcastDetection: config.broadcastDetection !== false,
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -41,13 +56,13 @@ function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   return fallback;
 }
 
-function readNonNegativeInteger(env: Env, name: string, fallback: number): number {
+function readInteger(env: Env, name: string, fallback: number, minimum: number): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (Number.isSafeInteger(value) && value >= 0) return value;
+  if (Number.isSafeInteger(value) && value >= minimum) return value;
   diag.warn(
-    `@ws-otel/instrumentation-ws: ${name}=${raw} is not a non-negative integer; using ${fallback}`,
+    `@ws-otel/instrumentation-ws: ${name}=${raw} is not an integer >= ${minimum}; using ${fallback}`,
   );
   return fallback;
 }
@@ -56,6 +71,13 @@ function readNonNegativeInteger(env: Env, name: string, fallback: number): numbe
 export function configFromEnv(env: Env = process.env): WsInstrumentationConfig {
   return {
     messageSizeHistogram: readBoolean(env, 'OTEL_WS_MESSAGE_SIZE_HISTOGRAM', false),
-    maxRoutes: readNonNegativeInteger(env, 'OTEL_WS_MAX_ROUTES', DEFAULT_MAX_ROUTES),
+    maxRoutes: readInteger(env, 'OTEL_WS_MAX_ROUTES', DEFAULT_MAX_ROUTES, 0),
+    backpressureThreshold: readInteger(
+      env,
+      'OTEL_WS_BACKPRESSURE_THRESHOLD',
+      DEFAULT_BACKPRESSURE_THRESHOLD,
+      1,
+    ),
+    broadcastDetection: readBoolean(env, 'OTEL_WS_BROADCAST_DETECTION', true),
   };
 }

@@ -1,3 +1,9 @@
+export {
+  type BroadcastOptions,
+  type BroadcastResult,
+  type BroadcastTarget,
+  broadcast,
+} from './broadcast.js';
 export { configFromEnv } from './config.js';
 export { WsInstrumentation } from './instrumentation.js';
 export * from './semconv.js';

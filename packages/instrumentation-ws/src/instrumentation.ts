@@ -3,6 +3,7 @@ import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
+import { broadcastRecorder, FanOutDetector } from './broadcast.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
 import type { HookContext, WsModuleExports } from './internal-types.js';
 import { findLoadedWs } from './loaded-copies.js';
@@ -29,6 +30,7 @@ class InstrumentationState implements HookContext {
   readonly traffic = sharedTraffic;
   readonly patcher = new PropertyPatcher();
   readonly pendingClients = new Set<object>();
+  readonly fanOut = new FanOutDetector(() => this.metrics);
   routes: RouteCap;
   metrics!: WsMetrics;
   warnedPatchedElsewhere = false;
@@ -36,6 +38,14 @@ class InstrumentationState implements HookContext {
   constructor(public config: ResolvedConfig) {
     this.routes = new RouteCap(config.maxRoutes);
   }
+
+  /** Where the observable instruments read from; getters, as config and routes can change. */
+  readonly sources = {
+    registry: this.registry,
+    traffic: this.traffic,
+    routes: () => this.routes,
+    backpressureThreshold: () => this.config.backpressureThreshold,
+  };
 }
 
 /**
@@ -95,13 +105,7 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
 
   protected override _updateMetricInstruments(): void {
     const state = this.state();
-    state.metrics = new WsMetrics(
-      this.meter,
-      state.registry,
-      state.traffic,
-      state.routes,
-      state.config.messageSizeHistogram,
-    );
+    state.metrics = new WsMetrics(this.meter, state.sources, state.config.messageSizeHistogram);
   }
 
   override setConfig(config: WsInstrumentationConfig = {}): void {
@@ -160,8 +164,12 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
     const prototype = cls?.prototype;
     if (!this.isEnabled() || typeof prototype !== 'object' || prototype === null) return;
     const state = this.state();
-    if (!patchWebSocket(prototype, state, state.patcher, state.pendingClients))
+    if (!patchWebSocket(prototype, state, state.patcher, state.pendingClients)) {
       this.warnPatchedElsewhere();
+      return;
+    }
+    broadcastRecorder.detector = state.fanOut;
+    broadcastRecorder.metrics = () => state.metrics;
   }
 
   private patchServerClass(cls: { prototype: object } | undefined): void {
@@ -186,6 +194,10 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
     if (state === undefined) return;
     releasePendingClients(state.pendingClients);
     state.patcher.restoreAll();
+    if (broadcastRecorder.detector === state.fanOut) {
+      broadcastRecorder.detector = undefined;
+      broadcastRecorder.metrics = undefined;
+    }
     // Connections that outlive the patch would never report their close.
     state.registry.clear();
   }

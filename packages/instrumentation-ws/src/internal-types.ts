@@ -38,4 +38,5 @@ export interface HookContext {
   readonly routes: import('./routes.js').RouteCap;
   readonly metrics: import('./metrics.js').WsMetrics;
   readonly config: import('./config.js').ResolvedConfig;
+  readonly fanOut: import('./broadcast.js').FanOutDetector;
 }

@@ -4,6 +4,7 @@ import {
   type Histogram,
   type Meter,
   type ObservableCounter,
+  type ObservableGauge,
   type ObservableUpDownCounter,
   ValueType,
 } from '@opentelemetry/api';
@@ -82,6 +83,22 @@ interface SideInstruments {
   errors: Counter;
 }
 
+/** Instruments that exist on the server side only. */
+interface ServerOnlyInstruments {
+  sendQueueSize: ObservableGauge;
+  backpressured: ObservableUpDownCounter;
+  broadcastDuration: Histogram;
+  broadcastRecipients: Histogram;
+}
+
+/** Where the instruments read what they report. */
+export interface MetricSources {
+  registry: ConnectionRegistry;
+  traffic: TrafficCounters;
+  routes: () => RouteCap;
+  backpressureThreshold: () => number;
+}
+
 /**
  * The instruments of both sides on one meter. Histograms and counters are
  * recorded by the hooks; everything observable reads the registry and the
@@ -89,18 +106,18 @@ interface SideInstruments {
  */
 export class WsMetrics {
   readonly sides: readonly [SideInstruments, SideInstruments];
+  readonly server: ServerOnlyInstruments;
 
   constructor(
     meter: Meter,
-    private readonly registry: ConnectionRegistry,
-    private readonly traffic: TrafficCounters,
-    private readonly routes: RouteCap,
+    private readonly sources: MetricSources,
     messageSizeHistogram: boolean,
   ) {
     this.sides = [
       createSideInstruments(meter, SIDE_SERVER, messageSizeHistogram),
       createSideInstruments(meter, SIDE_CLIENT, messageSizeHistogram),
     ];
+    this.server = createServerOnlyInstruments(meter);
     const observables = this.sides.flatMap((s) => [
       s.active,
       s.sentMessages,
@@ -108,7 +125,13 @@ export class WsMetrics {
       s.sentBytes,
       s.receivedBytes,
     ]);
+    observables.push(this.server.sendQueueSize, this.server.backpressured);
     meter.addBatchObservableCallback((result) => this.observe(result), observables);
+  }
+
+  recordBroadcast(recipients: number, seconds: number, attributes: Attributes): void {
+    this.server.broadcastRecipients.record(recipients, attributes);
+    this.server.broadcastDuration.record(seconds, attributes);
   }
 
   /** Records one finished handshake; `errorType` only for failures. */
@@ -130,12 +153,12 @@ export class WsMetrics {
 
   private observe(result: {
     observe(
-      metric: ObservableCounter | ObservableUpDownCounter,
+      metric: ObservableCounter | ObservableUpDownCounter | ObservableGauge,
       value: number,
       attributes?: Attributes,
     ): void;
   }): void {
-    const { messages, bytes } = this.traffic;
+    const { messages, bytes } = this.sources.traffic;
     for (const side of SIDES) {
       const s = this.sides[side];
       for (const type of [TYPE_TEXT, TYPE_BINARY]) {
@@ -149,6 +172,25 @@ export class WsMetrics {
       }
     }
     this.observeActive(result);
+    this.observeBackpressure(result);
+  }
+
+  /** Sums what live server connections have queued; `bufferedAmount` is ws's own getter. */
+  private observeBackpressure(result: {
+    observe(metric: ObservableGauge | ObservableUpDownCounter, value: number): void;
+  }): void {
+    const threshold = this.sources.backpressureThreshold();
+    let queued = 0;
+    let backpressured = 0;
+    for (const record of this.sources.registry.records) {
+      if (record.side !== SIDE_SERVER) continue;
+      const buffered = (record.socket as { bufferedAmount?: unknown }).bufferedAmount;
+      if (typeof buffered !== 'number') continue;
+      queued += buffered;
+      if (buffered >= threshold) backpressured++;
+    }
+    result.observe(this.server.sendQueueSize, queued);
+    result.observe(this.server.backpressured, backpressured);
   }
 
   /** Counts live connections by side, route and health, always reporting every health. */
@@ -160,8 +202,8 @@ export class WsMetrics {
       new Map([[undefined, [0, 0, 0]]]),
     ];
     // Routes once seen keep reporting (0 when empty) so their series never go stale.
-    for (const route of this.routes.known()) tallies[SIDE_SERVER].set(route, [0, 0, 0]);
-    for (const record of this.registry.records) {
+    for (const route of this.sources.routes().known()) tallies[SIDE_SERVER].set(route, [0, 0, 0]);
+    for (const record of this.sources.registry.records) {
       const bySide = tallies[record.side];
       let counts = bySide.get(record.route);
       if (counts === undefined) {
@@ -182,6 +224,33 @@ export class WsMetrics {
       }
     }
   }
+}
+
+function createServerOnlyInstruments(meter: Meter): ServerOnlyInstruments {
+  return {
+    sendQueueSize: meter.createObservableGauge(sc.METRIC_SERVER_SEND_QUEUE_SIZE, {
+      description: 'Bytes queued for sending over all live server connections (bufferedAmount).',
+      unit: 'By',
+      valueType: ValueType.INT,
+    }),
+    backpressured: meter.createObservableUpDownCounter(sc.METRIC_SERVER_BACKPRESSURED_CONNECTIONS, {
+      description:
+        'Live server connections whose send queue is at or over the backpressure threshold.',
+      unit: '{connection}',
+      valueType: ValueType.INT,
+    }),
+    broadcastDuration: meter.createHistogram(sc.METRIC_SERVER_BROADCAST_DURATION, {
+      description: 'Time to fan one payload out to many sockets, from the first send to the last.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: sc.BUCKETS_BROADCAST_SECONDS },
+    }),
+    broadcastRecipients: meter.createHistogram(sc.METRIC_SERVER_BROADCAST_RECIPIENTS, {
+      description: 'Sockets one broadcast was handed to.',
+      unit: '{connection}',
+      valueType: ValueType.INT,
+      advice: { explicitBucketBoundaries: sc.BUCKETS_RECIPIENTS },
+    }),
+  };
 }
 
 function createSideInstruments(

@@ -18,6 +18,8 @@ export class ConnectionRecord {
   closedLocally = false;
   /** This side called terminate(). */
   terminated = false;
+  /** The last fan-out group this socket was counted in, so repeats are not recipients. */
+  fanOutGroup = 0;
   /** The first error seen on the open connection (a `WS_ERR_*` or errno code). */
   errorType: string | undefined = undefined;
 

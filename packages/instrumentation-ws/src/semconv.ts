@@ -23,6 +23,14 @@ export const METRIC_SERVER_RECEIVED_BYTES = 'websocket.server.received.bytes';
 export const METRIC_SERVER_MESSAGE_SIZE = 'websocket.server.message.size';
 /** Protocol errors, socket errors and failed sends. */
 export const METRIC_SERVER_ERRORS = 'websocket.server.errors';
+/** Bytes queued for sending over all live server connections (`bufferedAmount`). */
+export const METRIC_SERVER_SEND_QUEUE_SIZE = 'websocket.server.send_queue.size';
+/** Live server connections with at least `backpressureThreshold` bytes queued. */
+export const METRIC_SERVER_BACKPRESSURED_CONNECTIONS = 'websocket.server.backpressured_connections';
+/** Time of one fan-out of one payload, first send to the end of the group, in seconds. */
+export const METRIC_SERVER_BROADCAST_DURATION = 'websocket.server.broadcast.duration';
+/** Sockets one broadcast was handed to. */
+export const METRIC_SERVER_BROADCAST_RECIPIENTS = 'websocket.server.broadcast.recipients';
 
 /** Client-side (`new WebSocket(url)`) counterparts of the server metrics. */
 export const METRIC_CLIENT_ACTIVE_CONNECTIONS = 'websocket.client.active_connections';
@@ -46,6 +54,8 @@ export const ATTR_WEBSOCKET_CLOSE_INITIATOR = 'websocket.close.initiator';
 export const ATTR_WEBSOCKET_MESSAGE_TYPE = 'websocket.message.type';
 /** `sent` or `received`, on the opt-in message size histogram. */
 export const ATTR_WEBSOCKET_MESSAGE_DIRECTION = 'websocket.message.direction';
+/** `success`, `partial` (some sockets not open or a send failed) or `failure`. */
+export const ATTR_WEBSOCKET_BROADCAST_OUTCOME = 'websocket.broadcast.outcome';
 /** The server's `path` option or what `routeFor(request)` returned, capped. */
 export const ATTR_WEBSOCKET_ROUTE = 'websocket.route';
 /** Why something failed: an errno code, a `WS_ERR_*` code, an HTTP status, or one of ours. */
@@ -65,6 +75,10 @@ export const MESSAGE_TYPE_VALUE_TEXT = 'text';
 export const MESSAGE_TYPE_VALUE_BINARY = 'binary';
 export const MESSAGE_DIRECTION_VALUE_SENT = 'sent';
 export const MESSAGE_DIRECTION_VALUE_RECEIVED = 'received';
+
+export const BROADCAST_OUTCOME_VALUE_SUCCESS = 'success';
+export const BROADCAST_OUTCOME_VALUE_PARTIAL = 'partial';
+export const BROADCAST_OUTCOME_VALUE_FAILURE = 'failure';
 
 /** Close codes 3000..3999 (registered with IANA) fold into one value. */
 export const CLOSE_CODE_VALUE_3XXX = '3xxx';
@@ -99,6 +113,10 @@ export const ROUTE_VALUE_OTHER = 'other';
 export const BUCKETS_LATENCY_SECONDS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
+/** Buckets for one broadcast's duration, in seconds. */
+export const BUCKETS_BROADCAST_SECONDS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
+/** Buckets for broadcast recipients. */
+export const BUCKETS_RECIPIENTS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 /** Buckets for connection duration, in seconds (1 s to 1 day). */
 export const BUCKETS_CONNECTION_SECONDS = [
   1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400,

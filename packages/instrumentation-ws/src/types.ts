@@ -21,4 +21,16 @@ export interface WsInstrumentationConfig extends InstrumentationConfig {
    * When unset, the route is the server's `path` option, if it has one.
    */
   routeFor?: (request: IncomingMessage) => string | undefined;
+  /**
+   * Bytes queued on one connection (`bufferedAmount`) at or over which it
+   * counts in `websocket.server.backpressured_connections`.
+   * Env: `OTEL_WS_BACKPRESSURE_THRESHOLD`. Default 1048576 (1 MiB).
+   */
+  backpressureThreshold?: number;
+  /**
+   * Recognise the same payload sent to two or more sockets in one synchronous
+   * run (a loop over `wss.clients`) as one broadcast.
+   * Env: `OTEL_WS_BROADCAST_DETECTION`. Default true.
+   */
+  broadcastDetection?: boolean;
 }

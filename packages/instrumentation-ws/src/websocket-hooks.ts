@@ -131,6 +131,9 @@ export function patchWebSocket(
     (original) =>
       function send(this: Socket, data: unknown, options: unknown) {
         const state = this._readyState;
+        if (this._isServer && ctx.config.broadcastDetection) {
+          ctx.fanOut.noteSend(this[kConnectionRecord], data, state);
+        }
         if (state === READY_STATE_OPEN) {
           const opts =
             typeof options === 'object' && options !== null ? (options as SendOptions) : undefined;

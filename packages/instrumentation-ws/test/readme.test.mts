@@ -36,7 +36,13 @@ const codeSpans = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => 
 describe('README', () => {
   it('lists exactly the metrics the code emits, with their instrument, unit and attributes', async () => {
     const emitted = await runFixture<
-      Array<{ name: string; instrument: string; unit: string; description: string; attributeKeys: string[] }>
+      Array<{
+        name: string;
+        instrument: string;
+        unit: string;
+        description: string;
+        attributeKeys: string[];
+      }>
     >(['catalogue.cjs']);
     const documented = new Map(
       tableRows('metrics-table').map(([name, instrument, unit, attributes]) => [
@@ -61,7 +67,9 @@ describe('README', () => {
   });
 
   it('documents every OTEL_WS_* variable the code reads, with its default', () => {
-    const rows = tableRows('config-table').filter(([variable]) => variable!.startsWith('`OTEL_WS_'));
+    const rows = tableRows('config-table').filter(([variable]) =>
+      variable!.startsWith('`OTEL_WS_'),
+    );
     const defaults = configFromEnv({}) as Record<string, unknown>;
     assert.deepEqual(
       rows.map(([variable]) => codeSpans(variable!)[0]).sort(),

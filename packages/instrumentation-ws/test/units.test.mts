@@ -2,11 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { configFromEnv } from '@ws-otel/instrumentation-ws';
-import {
-  closeCodeValue,
-  errorTypeOf,
-  rejectionErrorType,
-} from '../dist/outcomes.js';
+import { closeCodeValue, errorTypeOf, rejectionErrorType } from '../dist/outcomes.js';
 
 function captureDiag(): string[] {
   const lines: string[] = [];
@@ -21,22 +17,47 @@ function captureDiag(): string[] {
 describe('configuration from the environment', () => {
   it('reads OTEL_WS_* values', () => {
     assert.deepEqual(
-      configFromEnv({ OTEL_WS_MESSAGE_SIZE_HISTOGRAM: 'true', OTEL_WS_MAX_ROUTES: '7' }),
-      { messageSizeHistogram: true, maxRoutes: 7 },
+      configFromEnv({
+        OTEL_WS_MESSAGE_SIZE_HISTOGRAM: 'true',
+        OTEL_WS_MAX_ROUTES: '7',
+        OTEL_WS_BACKPRESSURE_THRESHOLD: '4096',
+        OTEL_WS_BROADCAST_DETECTION: 'off',
+      }),
+      {
+        messageSizeHistogram: true,
+        maxRoutes: 7,
+        backpressureThreshold: 4096,
+        broadcastDetection: false,
+      },
     );
   });
 
   it('uses the defaults when nothing is set', () => {
-    assert.deepEqual(configFromEnv({}), { messageSizeHistogram: false, maxRoutes: 50 });
+    assert.deepEqual(configFromEnv({}), {
+      messageSizeHistogram: false,
+      maxRoutes: 50,
+      backpressureThreshold: 1048576,
+      broadcastDetection: true,
+    });
   });
 
   it('reports a value that does not parse once, with its name and the default used', () => {
     const lines = captureDiag();
-    const config = configFromEnv({ OTEL_WS_MESSAGE_SIZE_HISTOGRAM: 'maybe', OTEL_WS_MAX_ROUTES: '-3' });
-    assert.deepEqual(config, { messageSizeHistogram: false, maxRoutes: 50 });
-    assert.equal(lines.length, 2);
+    const config = configFromEnv({
+      OTEL_WS_MESSAGE_SIZE_HISTOGRAM: 'maybe',
+      OTEL_WS_MAX_ROUTES: '-3',
+      OTEL_WS_BACKPRESSURE_THRESHOLD: '1e400',
+    });
+    assert.equal(config.messageSizeHistogram, false);
+    assert.equal(config.maxRoutes, 50);
+    assert.equal(config.backpressureThreshold, 1048576);
+    assert.equal(lines.length, 3);
     assert.match(lines[0]!, /OTEL_WS_MESSAGE_SIZE_HISTOGRAM=maybe is not a boolean; using false/);
-    assert.match(lines[1]!, /OTEL_WS_MAX_ROUTES=-3 is not a non-negative integer; using 50/);
+    assert.match(lines[1]!, /OTEL_WS_MAX_ROUTES=-3 is not an integer >= 0; using 50/);
+    assert.match(
+      lines[2]!,
+      /OTEL_WS_BACKPRESSURE_THRESHOLD=1e400 is not an integer >= 1; using 1048576/,
+    );
   });
 });
 

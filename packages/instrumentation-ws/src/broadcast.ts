@@ -1,0 +1,171 @@
+import type { Attributes } from '@opentelemetry/api';
+import { READY_STATE_OPEN } from './internal-types.js';
+import type { WsMetrics } from './metrics.js';
+import type { ConnectionRecord } from './registry.js';
+import {
+  ATTR_WEBSOCKET_BROADCAST_OUTCOME,
+  BROADCAST_OUTCOME_VALUE_FAILURE,
+  BROADCAST_OUTCOME_VALUE_PARTIAL,
+  BROADCAST_OUTCOME_VALUE_SUCCESS,
+} from './semconv.js';
+
+const OUTCOME_ATTRIBUTES: Record<string, Attributes> = {
+  success: { [ATTR_WEBSOCKET_BROADCAST_OUTCOME]: BROADCAST_OUTCOME_VALUE_SUCCESS },
+  partial: { [ATTR_WEBSOCKET_BROADCAST_OUTCOME]: BROADCAST_OUTCOME_VALUE_PARTIAL },
+  failure: { [ATTR_WEBSOCKET_BROADCAST_OUTCOME]: BROADCAST_OUTCOME_VALUE_FAILURE },
+};
+
+/** Records one fan-out of one payload to `attempted` sockets. */
+export function recordBroadcast(
+  metrics: WsMetrics,
+  attempted: number,
+  delivered: number,
+  seconds: number,
+): void {
+  const outcome = delivered === attempted ? 'success' : delivered === 0 ? 'failure' : 'partial';
+  metrics.recordBroadcast(delivered, seconds, OUTCOME_ATTRIBUTES[outcome]!);
+}
+
+/**
+ * Recognises the usual `for (const c of wss.clients) c.send(payload)` loop as
+ * one broadcast, without the app changing that loop. Consecutive sends of the
+ * same payload (the same object, or an equal string) to distinct server
+ * sockets within one synchronous run form a group; a group that reached two
+ * or more sockets is recorded at the end of the run (a microtask) or when a
+ * different payload starts the next group. The send path compares one
+ * reference and stamps the connection record: constant time, no allocation.
+ * The clock is read when a group starts and when it ends, never per send, so
+ * the duration runs from the first send to the end of the group.
+ */
+export class FanOutDetector {
+  private payload: unknown = undefined;
+  private group = 0;
+  private attempted = 0;
+  private delivered = 0;
+  private startedAt = 0;
+  private flushScheduled = false;
+  /** Sends made by the explicit `broadcast()` helper record themselves. */
+  paused = false;
+  private readonly flush = () => {
+    this.flushScheduled = false;
+    this.endGroup();
+  };
+
+  constructor(private readonly metrics: () => WsMetrics) {}
+
+  /** Called for every send on a server socket, open or not. */
+  noteSend(record: ConnectionRecord | undefined, data: unknown, readyState: number): void {
+    if (this.paused || record === undefined) return;
+    if (data !== this.payload || this.attempted === 0) {
+      this.endGroup();
+      this.payload = data;
+      this.group++;
+      this.startedAt = performance.now();
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.flush);
+      }
+    } else if (record.fanOutGroup === this.group) {
+      return; // the same socket again: not another recipient
+    }
+    record.fanOutGroup = this.group;
+    this.attempted++;
+    if (readyState === READY_STATE_OPEN) this.delivered++;
+  }
+
+  private endGroup(): void {
+    const { attempted, delivered } = this;
+    this.payload = undefined;
+    this.attempted = 0;
+    this.delivered = 0;
+    if (attempted < 2) return;
+    recordBroadcast(
+      this.metrics(),
+      attempted,
+      delivered,
+      (performance.now() - this.startedAt) / 1000,
+    );
+  }
+}
+
+/** What `broadcast()` did. */
+export interface BroadcastResult {
+  /** Sockets the payload was handed to. */
+  sent: number;
+  /** Sockets skipped: not open, or refused by the filter. */
+  skipped: number;
+  /** Sockets whose `send()` threw. */
+  failed: number;
+  durationMs: number;
+}
+
+export interface BroadcastOptions {
+  /** Only sockets for which this returns true receive the payload. */
+  filter?: (socket: BroadcastTarget) => boolean;
+  /** Passed to each `send()`: `binary`, `compress`, `fin`, `mask`. */
+  sendOptions?: Record<string, unknown>;
+}
+
+/** The part of a ws WebSocket `broadcast()` uses. */
+export interface BroadcastTarget {
+  readyState: number;
+  send(data: unknown, options?: Record<string, unknown>): void;
+}
+
+/** Where the active instrumentation's detector lives, for `broadcast()`. */
+export const broadcastRecorder: {
+  detector: FanOutDetector | undefined;
+  metrics: (() => WsMetrics) | undefined;
+} = { detector: undefined, metrics: undefined };
+
+/**
+ * Sends `data` to every open socket in `targets` (a WebSocketServer, whose
+ * `clients` are used, or any iterable of sockets) and records it as one
+ * broadcast, the same way fan-out detection would. Works without an active
+ * instrumentation too; it then just sends.
+ */
+export function broadcast(
+  targets: Iterable<BroadcastTarget> | { clients: Iterable<BroadcastTarget> },
+  data: unknown,
+  options: BroadcastOptions = {},
+): BroadcastResult {
+  const sockets = Symbol.iterator in targets ? targets : targets.clients;
+  const { filter, sendOptions } = options;
+  const detector = broadcastRecorder.detector;
+  const startedAt = performance.now();
+  let sent = 0;
+  let notOpen = 0;
+  let filtered = 0;
+  let failed = 0;
+  if (detector) detector.paused = true;
+  try {
+    for (const socket of sockets) {
+      if (socket.readyState !== READY_STATE_OPEN) {
+        notOpen++;
+        continue;
+      }
+      if (filter !== undefined && !filter(socket)) {
+        filtered++;
+        continue;
+      }
+      try {
+        socket.send(data, sendOptions);
+        sent++;
+      } catch {
+        failed++;
+      }
+    }
+  } finally {
+    if (detector) detector.paused = false;
+  }
+  const durationMs = performance.now() - startedAt;
+  // The helper's contract is "every open socket": sockets that are not open or
+  // that the filter left out were never meant to receive it, so only a send
+  // that threw makes the outcome partial.
+  const attempted = sent + failed;
+  const metrics = broadcastRecorder.metrics?.();
+  if (metrics !== undefined && attempted > 0) {
+    recordBroadcast(metrics, attempted, sent, durationMs / 1000);
+  }
+  return { sent, skipped: notOpen + filtered, failed, durationMs };
+}
