@@ -29,6 +29,7 @@ for (const entry of ENTRIES) {
         },
       });
       await app.ready;
+      assert.match(app.output().stdout, /"patched":true/);
       const { status, body } = await fetchText(`http://127.0.0.1:${port}/metrics`);
       assert.equal(status, 200);
       assert.doesNotMatch(body, /description missing/);
@@ -115,18 +116,19 @@ describe('zero-code exporters that fail', () => {
   });
 
   it('OTEL_SDK_DISABLED=true starts nothing', async () => {
-    const port = await freePort();
     const app = startNode(['--require', REGISTER, 'zero-code-app.cjs'], {
       env: {
         APP_EXIT: '1',
         OTEL_SDK_DISABLED: 'true',
+        OTEL_LOG_LEVEL: 'info',
         OTEL_METRICS_EXPORTER: 'prometheus',
-        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()),
       },
     });
-    await app.ready;
-    await assert.rejects(fetchText(`http://127.0.0.1:${port}/metrics`), /ECONNREFUSED/);
-    assert.equal((await app.exited).code, 0);
+    const result = await app.exited;
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /OTEL_SDK_DISABLED=true, not starting/);
+    assert.match(result.stdout, /"ready":true,"patched":false/);
   });
 });
 
