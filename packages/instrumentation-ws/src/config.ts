@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import type { WsInstrumentationConfig } from './types.js';
+import type { HeartbeatConfig, WsInstrumentationConfig } from './types.js';
 
 /** The options with every default filled in and every value checked. */
 export interface ResolvedConfig {
@@ -8,7 +8,18 @@ export interface ResolvedConfig {
   routeFor: WsInstrumentationConfig['routeFor'];
   backpressureThreshold: number;
   broadcastDetection: boolean;
+  heartbeat: Required<HeartbeatConfig>;
 }
+
+export const DEFAULT_HEARTBEAT: Required<HeartbeatConfig> = {
+  mode: 'active',
+  intervalMs: 30000,
+  timeoutMs: 10000,
+  maxMissed: 2,
+  terminate: false,
+  clients: false,
+};
+const HEARTBEAT_MODES = ['active', 'observe', 'off'];
 
 export const DEFAULT_MAX_ROUTES = 50;
 export const DEFAULT_BACKPRESSURE_THRESHOLD = 1048576;
@@ -36,7 +47,38 @@ export function resolveConfig(config: WsInstrumentationConfig): ResolvedConfig {
     diag.warn('@ws-otel/instrumentation-ws: routeFor must be a function; ignoring it');
     routeFor = undefined;
   }
+  const heartbeat = config.heartbeat ?? {};
+  let mode = heartbeat.mode ?? DEFAULT_HEARTBEAT.mode;
+  if (!HEARTBEAT_MODES.includes(mode)) {
+    diag.warn(
+      `@ws-otel/instrumentation-ws: heartbeat.mode must be one of ${HEARTBEAT_MODES.join(', ')}, got ${String(mode)}; using ${DEFAULT_HEARTBEAT.mode}`,
+    );
+    mode = DEFAULT_HEARTBEAT.mode;
+  }
   return {
+    heartbeat: {
+      mode,
+      intervalMs: checkedInteger(
+        'heartbeat.intervalMs',
+        heartbeat.intervalMs,
+        DEFAULT_HEARTBEAT.intervalMs,
+        10,
+      ),
+      timeoutMs: checkedInteger(
+        'heartbeat.timeoutMs',
+        heartbeat.timeoutMs,
+        DEFAULT_HEARTBEAT.timeoutMs,
+        10,
+      ),
+      maxMissed: checkedInteger(
+        'heartbeat.maxMissed',
+        heartbeat.maxMissed,
+        DEFAULT_HEARTBEAT.maxMissed,
+        0,
+      ),
+      terminate: heartbeat.terminate === true,
+      clients: heartbeat.clients === true,
+    },
     messageSizeHistogram: config.messageSizeHistogram === true,
     maxRoutes,
     routeFor,
@@ -53,6 +95,16 @@ function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'true' || raw === '1' || raw === 'on' || raw === 'yes') return true;
   if (raw === 'false' || raw === '0' || raw === 'off' || raw === 'no') return false;
   diag.warn(`@ws-otel/instrumentation-ws: ${name}=${raw} is not a boolean; using ${fallback}`);
+  return fallback;
+}
+
+function readChoice<T extends string>(env: Env, name: string, choices: string[], fallback: T): T {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (choices.includes(raw)) return raw as T;
+  diag.warn(
+    `@ws-otel/instrumentation-ws: ${name}=${raw} is not one of ${choices.join(', ')}; using ${fallback}`,
+  );
   return fallback;
 }
 
@@ -79,5 +131,13 @@ export function configFromEnv(env: Env = process.env): WsInstrumentationConfig {
       1,
     ),
     broadcastDetection: readBoolean(env, 'OTEL_WS_BROADCAST_DETECTION', true),
+    heartbeat: {
+      mode: readChoice(env, 'OTEL_WS_HEARTBEAT', HEARTBEAT_MODES, DEFAULT_HEARTBEAT.mode),
+      intervalMs: readInteger(env, 'OTEL_WS_HEARTBEAT_INTERVAL', DEFAULT_HEARTBEAT.intervalMs, 10),
+      timeoutMs: readInteger(env, 'OTEL_WS_HEARTBEAT_TIMEOUT', DEFAULT_HEARTBEAT.timeoutMs, 10),
+      maxMissed: readInteger(env, 'OTEL_WS_HEARTBEAT_MAX_MISSED', DEFAULT_HEARTBEAT.maxMissed, 0),
+      terminate: readBoolean(env, 'OTEL_WS_HEARTBEAT_TERMINATE', DEFAULT_HEARTBEAT.terminate),
+      clients: readBoolean(env, 'OTEL_WS_CLIENT_HEARTBEAT', DEFAULT_HEARTBEAT.clients),
+    },
   };
 }

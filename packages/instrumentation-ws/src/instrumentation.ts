@@ -5,6 +5,7 @@ import {
 } from '@opentelemetry/instrumentation';
 import { broadcastRecorder, FanOutDetector } from './broadcast.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
+import { HeartbeatScheduler } from './heartbeat.js';
 import type { HookContext, WsModuleExports } from './internal-types.js';
 import { findLoadedWs } from './loaded-copies.js';
 import { WsMetrics } from './metrics.js';
@@ -31,6 +32,13 @@ class InstrumentationState implements HookContext {
   readonly patcher = new PropertyPatcher();
   readonly pendingClients = new Set<object>();
   readonly fanOut = new FanOutDetector(() => this.metrics);
+  readonly heartbeat = new HeartbeatScheduler(
+    this.registry,
+    () => this.config,
+    () => this.metrics,
+  );
+  /** Whether this instance's patches are in place (the heartbeat runs only then). */
+  patched = false;
   routes: RouteCap;
   metrics!: WsMetrics;
   warnedPatchedElsewhere = false;
@@ -120,6 +128,7 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
     if (state.config.messageSizeHistogram !== previous.messageSizeHistogram) {
       this._updateMetricInstruments();
     }
+    if (state.patched) state.heartbeat.start();
   }
 
   override enable(): void {
@@ -170,6 +179,10 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
     }
     broadcastRecorder.detector = state.fanOut;
     broadcastRecorder.metrics = () => state.metrics;
+    if (!state.patched) {
+      state.patched = true;
+      state.heartbeat.start();
+    }
   }
 
   private patchServerClass(cls: { prototype: object } | undefined): void {
@@ -194,6 +207,8 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
     if (state === undefined) return;
     releasePendingClients(state.pendingClients);
     state.patcher.restoreAll();
+    state.heartbeat.stop();
+    state.patched = false;
     if (broadcastRecorder.detector === state.fanOut) {
       broadcastRecorder.detector = undefined;
       broadcastRecorder.metrics = undefined;

@@ -39,4 +39,5 @@ export interface HookContext {
   readonly metrics: import('./metrics.js').WsMetrics;
   readonly config: import('./config.js').ResolvedConfig;
   readonly fanOut: import('./broadcast.js').FanOutDetector;
+  readonly heartbeat: import('./heartbeat.js').HeartbeatScheduler;
 }

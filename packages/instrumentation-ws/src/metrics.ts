@@ -42,6 +42,9 @@ const NAMES = [
     receivedBytes: sc.METRIC_SERVER_RECEIVED_BYTES,
     messageSize: sc.METRIC_SERVER_MESSAGE_SIZE,
     errors: sc.METRIC_SERVER_ERRORS,
+    rtt: sc.METRIC_SERVER_HEARTBEAT_RTT,
+    timeouts: sc.METRIC_SERVER_HEARTBEAT_TIMEOUTS,
+    terminations: sc.METRIC_SERVER_HEARTBEAT_TERMINATIONS,
   },
   {
     active: sc.METRIC_CLIENT_ACTIVE_CONNECTIONS,
@@ -53,12 +56,16 @@ const NAMES = [
     receivedBytes: sc.METRIC_CLIENT_RECEIVED_BYTES,
     messageSize: sc.METRIC_CLIENT_MESSAGE_SIZE,
     errors: sc.METRIC_CLIENT_ERRORS,
+    rtt: sc.METRIC_CLIENT_HEARTBEAT_RTT,
+    timeouts: sc.METRIC_CLIENT_HEARTBEAT_TIMEOUTS,
+    terminations: sc.METRIC_CLIENT_HEARTBEAT_TERMINATIONS,
   },
 ] as const;
 
 const SIDE_WORD = ['server', 'client'] as const;
 const CONNECTIONS_WORD = ['accepted by a WebSocketServer', 'opened with new WebSocket(url)'];
 
+const NO_ATTRIBUTES: Attributes = {};
 /** Attribute sets of the message counters, built once: [type]. */
 const TYPE_ATTRIBUTES: Attributes[] = TYPE_VALUES.map((type) => ({
   [sc.ATTR_WEBSOCKET_MESSAGE_TYPE]: type,
@@ -81,6 +88,9 @@ interface SideInstruments {
   receivedBytes: ObservableCounter;
   messageSize: Histogram | undefined;
   errors: Counter;
+  rtt: Histogram;
+  timeouts: Counter;
+  terminations: Counter;
 }
 
 /** Instruments that exist on the server side only. */
@@ -145,6 +155,18 @@ export class WsMetrics {
 
   countError(side: Side, errorType: string): void {
     this.sides[side].errors.add(1, { [sc.ATTR_ERROR_TYPE]: errorType });
+  }
+
+  recordHeartbeatRtt(side: Side, seconds: number): void {
+    this.sides[side].rtt.record(seconds, NO_ATTRIBUTES);
+  }
+
+  countHeartbeatTimeout(side: Side): void {
+    this.sides[side].timeouts.add(1, NO_ATTRIBUTES);
+  }
+
+  countHeartbeatTermination(side: Side): void {
+    this.sides[side].terminations.add(1, NO_ATTRIBUTES);
   }
 
   recordMessageSize(side: Side, direction: number, type: number, bytes: number): void {
@@ -311,6 +333,21 @@ function createSideInstruments(
     errors: meter.createCounter(names.errors, {
       description: `Errors on ${word}-side WebSocket connections: protocol errors, socket errors and failed sends.`,
       unit: '{error}',
+      valueType: ValueType.INT,
+    }),
+    rtt: meter.createHistogram(names.rtt, {
+      description: `Heartbeat round trip on ${word}-side connections, from ping to its pong.`,
+      unit: 's',
+      advice: { explicitBucketBoundaries: sc.BUCKETS_LATENCY_SECONDS },
+    }),
+    timeouts: meter.createCounter(names.timeouts, {
+      description: `Heartbeat pings on ${word}-side connections whose pong did not come within the timeout.`,
+      unit: '{timeout}',
+      valueType: ValueType.INT,
+    }),
+    terminations: meter.createCounter(names.terminations, {
+      description: `${word === 'server' ? 'Server' : 'Client'}-side connections the heartbeat ended as dead.`,
+      unit: '{connection}',
       valueType: ValueType.INT,
     }),
   };

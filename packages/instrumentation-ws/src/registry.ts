@@ -20,6 +20,12 @@ export class ConnectionRecord {
   terminated = false;
   /** The last fan-out group this socket was counted in, so repeats are not recipients. */
   fanOutGroup = 0;
+  /** When the last ping (ours, or the app's in observe mode) was sent; 0 for never. */
+  pingSentAt = 0;
+  /** That ping has not been answered yet. */
+  awaitingPong = false;
+  /** Pongs missed in a row. */
+  missed = 0;
   /** The first error seen on the open connection (a `WS_ERR_*` or errno code). */
   errorType: string | undefined = undefined;
 

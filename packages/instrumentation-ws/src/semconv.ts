@@ -23,6 +23,12 @@ export const METRIC_SERVER_RECEIVED_BYTES = 'websocket.server.received.bytes';
 export const METRIC_SERVER_MESSAGE_SIZE = 'websocket.server.message.size';
 /** Protocol errors, socket errors and failed sends. */
 export const METRIC_SERVER_ERRORS = 'websocket.server.errors';
+/** Time from our ping to its pong, in seconds. */
+export const METRIC_SERVER_HEARTBEAT_RTT = 'websocket.server.heartbeat.rtt';
+/** Pings whose pong did not come within the timeout. */
+export const METRIC_SERVER_HEARTBEAT_TIMEOUTS = 'websocket.server.heartbeat.timeouts';
+/** Connections the heartbeat ended as dead. */
+export const METRIC_SERVER_HEARTBEAT_TERMINATIONS = 'websocket.server.heartbeat.terminations';
 /** Bytes queued for sending over all live server connections (`bufferedAmount`). */
 export const METRIC_SERVER_SEND_QUEUE_SIZE = 'websocket.server.send_queue.size';
 /** Live server connections with at least `backpressureThreshold` bytes queued. */
@@ -43,6 +49,9 @@ export const METRIC_CLIENT_SENT_BYTES = 'websocket.client.sent.bytes';
 export const METRIC_CLIENT_RECEIVED_BYTES = 'websocket.client.received.bytes';
 export const METRIC_CLIENT_MESSAGE_SIZE = 'websocket.client.message.size';
 export const METRIC_CLIENT_ERRORS = 'websocket.client.errors';
+export const METRIC_CLIENT_HEARTBEAT_RTT = 'websocket.client.heartbeat.rtt';
+export const METRIC_CLIENT_HEARTBEAT_TIMEOUTS = 'websocket.client.heartbeat.timeouts';
+export const METRIC_CLIENT_HEARTBEAT_TERMINATIONS = 'websocket.client.heartbeat.terminations';
 
 /** Health of a live connection as the heartbeat last saw it. */
 export const ATTR_WEBSOCKET_CONNECTION_HEALTH = 'websocket.connection.health';
@@ -89,6 +98,8 @@ export const CLOSE_CODE_VALUE_OTHER = 'other';
 
 /** The connection ended without a close frame and without a socket error. */
 export const ERROR_TYPE_VALUE_CONNECTION_LOST = 'connection_lost';
+/** The heartbeat ended a connection that stopped answering pings. */
+export const ERROR_TYPE_VALUE_HEARTBEAT_TIMEOUT = 'heartbeat_timeout';
 /** The local side called `terminate()`. */
 export const ERROR_TYPE_VALUE_TERMINATED = 'terminated';
 /** `send()` was called on a closing or closed socket. */

@@ -1,6 +1,28 @@
 import type { IncomingMessage } from 'node:http';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 
+/** How the heartbeat finds dead peers and measures round trips. */
+export interface HeartbeatConfig {
+  /**
+   * `active`: the instrumentation pings every connection; `observe`: it only
+   * measures the pings the app sends; `off`. Env: `OTEL_WS_HEARTBEAT`. Default `active`.
+   */
+  mode?: 'active' | 'observe' | 'off';
+  /** Milliseconds between pings to one connection. Env: `OTEL_WS_HEARTBEAT_INTERVAL`. Default 30000. */
+  intervalMs?: number;
+  /** Milliseconds to wait for the pong. Env: `OTEL_WS_HEARTBEAT_TIMEOUT`. Default 10000. */
+  timeoutMs?: number;
+  /**
+   * Missed pongs a connection may have before it is unresponsive (it is
+   * degraded from the first). Env: `OTEL_WS_HEARTBEAT_MAX_MISSED`. Default 2.
+   */
+  maxMissed?: number;
+  /** End unresponsive connections. Env: `OTEL_WS_HEARTBEAT_TERMINATE`. Default false. */
+  terminate?: boolean;
+  /** Also ping from outgoing (client) connections. Env: `OTEL_WS_CLIENT_HEARTBEAT`. Default false. */
+  clients?: boolean;
+}
+
 /** Options of `WsInstrumentation`. Each has an environment variable for zero-code use. */
 export interface WsInstrumentationConfig extends InstrumentationConfig {
   /**
@@ -33,4 +55,6 @@ export interface WsInstrumentationConfig extends InstrumentationConfig {
    * Env: `OTEL_WS_BROADCAST_DETECTION`. Default true.
    */
   broadcastDetection?: boolean;
+  /** The heartbeat: see `HeartbeatConfig`. */
+  heartbeat?: HeartbeatConfig;
 }

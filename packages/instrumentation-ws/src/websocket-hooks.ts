@@ -114,6 +114,15 @@ export function patchWebSocket(
           if (ctx.config.messageSizeHistogram) {
             ctx.metrics.recordMessageSize(side, DIRECTION_RECEIVED, type, bytes);
           }
+        } else if (event === 'pong') {
+          const { mode } = ctx.config.heartbeat;
+          // A pong to our own ping: the app never asked for it, so it is not passed on.
+          if (
+            mode !== 'off' &&
+            ctx.heartbeat.onPong(this[kConnectionRecord], data, mode === 'observe')
+          ) {
+            return false;
+          }
         } else if (event === 'error') {
           safely(noteError, ctx, this, data);
         } else if (event === 'unexpected-response') {
@@ -153,6 +162,26 @@ export function patchWebSocket(
           }
         } else if (state > READY_STATE_OPEN && this[kConnectionRecord] !== undefined) {
           safely(countSendNotOpen, ctx, this);
+        }
+        return original.apply(this, arguments);
+      },
+  );
+
+  patcher.wrapMethod(
+    prototype,
+    'ping',
+    (original) =>
+      function ping(this: Socket) {
+        // Observe mode measures the pings the app sends itself.
+        if (ctx.config.heartbeat.mode === 'observe' && this._readyState === READY_STATE_OPEN) {
+          const record = this[kConnectionRecord];
+          if (
+            record !== undefined &&
+            !record.awaitingPong &&
+            (record.side === SIDE_SERVER || ctx.config.heartbeat.clients)
+          ) {
+            ctx.heartbeat.markWaiting(record, performance.now());
+          }
         }
         return original.apply(this, arguments);
       },

@@ -66,20 +66,36 @@ describe('README', () => {
     }
   });
 
-  it('documents every OTEL_WS_* variable the code reads, with its default', () => {
+  it('documents every OTEL_WS_* variable the code reads, with its option and default', () => {
     const rows = tableRows('config-table').filter(([variable]) =>
       variable!.startsWith('`OTEL_WS_'),
     );
-    const defaults = configFromEnv({}) as Record<string, unknown>;
-    assert.deepEqual(
-      rows.map(([variable]) => codeSpans(variable!)[0]).sort(),
-      Object.keys(defaults)
-        .map((option) => `OTEL_WS_${option.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`)
-        .sort(),
-    );
-    for (const [, option, fallback] of rows) {
-      const name = codeSpans(option!)[0]!;
-      assert.equal(codeSpans(fallback!)[0], String(defaults[name]), name);
+    const defaults = configFromEnv({});
+    const at = (config: object, path: string) =>
+      path
+        .split('.')
+        .reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], config);
+    const leaves = (config: object, prefix = ''): string[] =>
+      Object.entries(config).flatMap(([key, value]) =>
+        typeof value === 'object' && value !== null
+          ? leaves(value, `${prefix}${key}.`)
+          : [`${prefix}${key}`],
+      );
+    const documented = rows.map(([, option]) => codeSpans(option!)[0]!);
+    assert.deepEqual(documented.sort(), leaves(defaults).sort(), 'options read from env vs README');
+    for (const [variable, option, fallback] of rows) {
+      const name = codeSpans(variable!)[0]!;
+      const path = codeSpans(option!)[0]!;
+      const value = at(defaults, path);
+      assert.equal(codeSpans(fallback!)[0], String(value), `${name}: documented default`);
+      // Setting the variable must change exactly that option.
+      const other =
+        typeof value === 'boolean'
+          ? String(!value)
+          : typeof value === 'number'
+            ? String(value + 1)
+            : 'off';
+      assert.equal(String(at(configFromEnv({ [name]: other }), path)), other, `${name} -> ${path}`);
     }
   });
 });

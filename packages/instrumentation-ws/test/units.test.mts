@@ -22,12 +22,26 @@ describe('configuration from the environment', () => {
         OTEL_WS_MAX_ROUTES: '7',
         OTEL_WS_BACKPRESSURE_THRESHOLD: '4096',
         OTEL_WS_BROADCAST_DETECTION: 'off',
+        OTEL_WS_HEARTBEAT: 'observe',
+        OTEL_WS_HEARTBEAT_INTERVAL: '5000',
+        OTEL_WS_HEARTBEAT_TIMEOUT: '2000',
+        OTEL_WS_HEARTBEAT_MAX_MISSED: '0',
+        OTEL_WS_HEARTBEAT_TERMINATE: 'yes',
+        OTEL_WS_CLIENT_HEARTBEAT: '1',
       }),
       {
         messageSizeHistogram: true,
         maxRoutes: 7,
         backpressureThreshold: 4096,
         broadcastDetection: false,
+        heartbeat: {
+          mode: 'observe',
+          intervalMs: 5000,
+          timeoutMs: 2000,
+          maxMissed: 0,
+          terminate: true,
+          clients: true,
+        },
       },
     );
   });
@@ -38,6 +52,14 @@ describe('configuration from the environment', () => {
       maxRoutes: 50,
       backpressureThreshold: 1048576,
       broadcastDetection: true,
+      heartbeat: {
+        mode: 'active',
+        intervalMs: 30000,
+        timeoutMs: 10000,
+        maxMissed: 2,
+        terminate: false,
+        clients: false,
+      },
     });
   });
 

@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto';
+import type { ResolvedConfig } from './config.js';
+import { READY_STATE_OPEN, SIDE_SERVER, type Side } from './internal-types.js';
+import type { WsMetrics } from './metrics.js';
+import {
+  type ConnectionRecord,
+  type ConnectionRegistry,
+  HEALTH_DEGRADED,
+  HEALTH_HEALTHY,
+  HEALTH_UNRESPONSIVE,
+} from './registry.js';
+import { RttWindow } from './rtt-window.js';
+import { ERROR_TYPE_VALUE_HEARTBEAT_TIMEOUT } from './semconv.js';
+
+// Our ping payload: 8 random bytes that name this process, then the send
+// time as a double. The pong echoes it (RFC 6455 5.5.3), so the round trip
+// needs no state per ping, and a pong that does not carry our bytes (an
+// app's own ping, an unsolicited pong) is never taken for ours.
+const PAYLOAD_BYTES = 16;
+const PROCESS_TAG = randomBytes(8);
+/** A connection is due for a ping once this share of the interval has passed. */
+const DUE_SHARE = 0.75;
+
+/**
+ * One scheduler for every instrumented connection. A single unref'd timer
+ * ticks; each tick walks the next slice of the registry, so pings are spread
+ * over the interval and no sweep blocks the event loop. Pings that are
+ * waiting for a pong sit in one FIFO (they were sent in time order), which
+ * each tick checks from its head for pongs that did not come in time.
+ */
+export class HeartbeatScheduler {
+  readonly rtt = new RttWindow();
+  private timer: NodeJS.Timeout | undefined;
+  private cursor = 0;
+  private quota = 0;
+  private lastTick = 0;
+  private readonly waiting: ConnectionRecord[] = [];
+  private readonly waitingSince: number[] = [];
+  private waitingHead = 0;
+  /** Pings past their timeout, waiting for the verdict after pending I/O. */
+  private overdue: ConnectionRecord[] = [];
+  private overdueSince: number[] = [];
+
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly config: () => ResolvedConfig,
+    private readonly metrics: () => WsMetrics,
+  ) {}
+
+  /** Starts, or restarts with the current options; pings in flight keep their deadlines. */
+  start(): void {
+    const { mode, intervalMs, timeoutMs } = this.config().heartbeat;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    if (mode === 'off') return;
+    const tickMs = Math.min(1000, Math.max(10, Math.min(intervalMs, timeoutMs) / 20));
+    this.lastTick = performance.now();
+    this.timer = setInterval(() => this.tick(), tickMs);
+    this.timer.unref();
+  }
+
+  /** Stops and forgets every ping in flight (the registry is cleared with it). */
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    this.waiting.length = 0;
+    this.waitingSince.length = 0;
+    this.waitingHead = 0;
+    this.overdue = [];
+    this.overdueSince = [];
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    const elapsed = now - this.lastTick;
+    this.lastTick = now;
+    const { heartbeat } = this.config();
+    this.expireWaiting(now, heartbeat.timeoutMs);
+    if (heartbeat.mode !== 'active') return;
+    const records = this.registry.records;
+    // Visit every record once per interval: this tick's share of them.
+    this.quota = Math.min(
+      this.quota + (records.length * elapsed) / heartbeat.intervalMs,
+      records.length,
+    );
+    const dueAfter = heartbeat.intervalMs * DUE_SHARE;
+    while (this.quota >= 1) {
+      this.quota--;
+      if (this.cursor >= records.length) this.cursor = 0;
+      const record = records[this.cursor++];
+      if (record === undefined) break;
+      if (record.side !== SIDE_SERVER && !heartbeat.clients) continue;
+      if (record.awaitingPong || record.socket._readyState !== READY_STATE_OPEN) continue;
+      const since = record.pingSentAt > 0 ? record.pingSentAt : record.openedAt;
+      if (now - since >= dueAfter) this.sendPing(record, now);
+    }
+  }
+
+  private sendPing(record: ConnectionRecord, now: number): void {
+    const payload = Buffer.allocUnsafe(PAYLOAD_BYTES);
+    PROCESS_TAG.copy(payload, 0);
+    payload.writeDoubleLE(now, 8);
+    try {
+      (record.socket as unknown as { ping(data: Buffer): void }).ping(payload);
+    } catch {
+      return; // not open after all: the close path will account for it
+    }
+    this.markWaiting(record, now);
+  }
+
+  /** Notes a ping (ours, or the app's in observe mode) that waits for its pong. */
+  markWaiting(record: ConnectionRecord, now: number): void {
+    record.pingSentAt = now;
+    record.awaitingPong = true;
+    this.waiting.push(record);
+    this.waitingSince.push(now);
+  }
+
+  /** Pops pings older than the timeout; misses are confirmed after pending I/O. */
+  private expireWaiting(now: number, timeoutMs: number): void {
+    const first = this.overdue.length === 0;
+    while (this.waitingHead < this.waiting.length) {
+      const since = this.waitingSince[this.waitingHead]!;
+      const record = this.waiting[this.waitingHead]!;
+      const current = record.awaitingPong && record.pingSentAt === since && record.slot >= 0;
+      if (current && now - since < timeoutMs) break;
+      this.waitingHead++;
+      if (current) {
+        this.overdue.push(record);
+        this.overdueSince.push(since);
+      }
+    }
+    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.waitingHead);
+      this.waitingSince.splice(0, this.waitingHead);
+      this.waitingHead = 0;
+    }
+    // A blocked event loop runs timers before it reads sockets: a pong that
+    // arrived during the block is read in this iteration's poll phase, so the
+    // verdict waits for setImmediate, which runs after it.
+    if (first && this.overdue.length > 0) setImmediate(() => this.confirmMisses());
+  }
+
+  private confirmMisses(): void {
+    const { overdue, overdueSince } = this;
+    this.overdue = [];
+    this.overdueSince = [];
+    const { maxMissed, terminate } = this.config().heartbeat;
+    const metrics = this.metrics();
+    for (let i = 0; i < overdue.length; i++) {
+      const record = overdue[i]!;
+      // The pong came in after all, or the connection is gone.
+      if (!record.awaitingPong || record.pingSentAt !== overdueSince[i] || record.slot < 0)
+        continue;
+      record.awaitingPong = false;
+      record.missed++;
+      metrics.countHeartbeatTimeout(record.side);
+      record.health = record.missed > maxMissed ? HEALTH_UNRESPONSIVE : HEALTH_DEGRADED;
+      if (record.health === HEALTH_UNRESPONSIVE && terminate) {
+        record.errorType = ERROR_TYPE_VALUE_HEARTBEAT_TIMEOUT;
+        metrics.countHeartbeatTermination(record.side);
+        (record.socket as unknown as { terminate(): void }).terminate();
+      }
+    }
+  }
+
+  /**
+   * Handles a pong on an instrumented socket; true when it answered one of
+   * our own pings (the app never asked for it, so it is not passed on).
+   */
+  onPong(record: ConnectionRecord | undefined, data: unknown, observing: boolean): boolean {
+    const ours = isOurPayload(data);
+    if (record === undefined) return ours;
+    if (ours) {
+      const sentAt = (data as Buffer).readDoubleLE(8);
+      if (record.awaitingPong && sentAt === record.pingSentAt) this.answered(record);
+    } else if (observing && record.awaitingPong) {
+      this.answered(record);
+    }
+    return ours;
+  }
+
+  private answered(record: ConnectionRecord): void {
+    const now = performance.now();
+    const seconds = (now - record.pingSentAt) / 1000;
+    record.awaitingPong = false;
+    record.missed = 0;
+    record.health = HEALTH_HEALTHY;
+    this.rtt.add(seconds, now);
+    this.metrics().recordHeartbeatRtt(record.side as Side, seconds);
+  }
+}
+
+function isOurPayload(data: unknown): boolean {
+  return (
+    Buffer.isBuffer(data) &&
+    data.length === PAYLOAD_BYTES &&
+    data.compare(PROCESS_TAG, 0, 8, 0, 8) === 0
+  );
+}

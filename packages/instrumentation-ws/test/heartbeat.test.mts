@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runFixture } from './helpers/child.mts';
+
+interface DeadPeers {
+  heartbeat: { intervalMs: number; timeoutMs: number };
+  firstSeen: Record<string, number>;
+  appPongs: number;
+  rttCount: number;
+  timeouts: number;
+  terminations: number;
+  active: Record<string, number>;
+  closes: Array<[Record<string, unknown>, number]>;
+}
+
+const TICK_AND_POLL_MS = 60;
+
+describe('heartbeat: peers that stop answering', () => {
+  for (const mode of ['keep', 'terminate'] as const) {
+    it(`turn degraded, then unresponsive, at the configured times (terminate ${mode === 'terminate' ? 'on' : 'off'})`, async () => {
+      const r = await runFixture<DeadPeers>(['heartbeat-dead-peers.cjs', mode]);
+      const { intervalMs: I, timeoutMs: T } = r.heartbeat;
+      // First ping once 3/4 of an interval has passed, at most one more interval later.
+      const degraded = r.firstSeen['degraded:1']!;
+      assert.ok(degraded >= 0.75 * I + T, `degraded too early: ${degraded} ms`);
+      assert.ok(degraded <= 1.75 * I + T + TICK_AND_POLL_MS, `degraded too late: ${degraded} ms`);
+      // The healthy client keeps answering, and never sees our pongs as its own.
+      assert.equal(r.appPongs, 0);
+      assert.ok(r.rttCount >= 4, `only ${r.rttCount} round trips measured`);
+      if (mode === 'keep') {
+        const unresponsive = r.firstSeen['unresponsive:2']!;
+        assert.ok(unresponsive >= degraded + T, `unresponsive too early: ${unresponsive} ms`);
+        assert.ok(
+          unresponsive <= 1.75 * I + T + I + T + 2 * TICK_AND_POLL_MS,
+          `unresponsive too late: ${unresponsive} ms`,
+        );
+        assert.deepEqual(r.active, { healthy: 1, degraded: 0, unresponsive: 2 });
+        assert.equal(r.terminations, 0);
+        assert.deepEqual(r.closes, []);
+      } else {
+        assert.deepEqual(r.active, { healthy: 1, degraded: 0, unresponsive: 0 });
+        assert.equal(r.terminations, 2);
+        // Two misses each (maxMissed 1), then ended.
+        assert.equal(r.timeouts, 4);
+        assert.deepEqual(r.closes, [
+          [
+            {
+              'websocket.close.code': 1006,
+              'websocket.close.initiator': 'server',
+              'error.type': 'heartbeat_timeout',
+            },
+            2,
+          ],
+        ]);
+      }
+    });
+  }
+});
+
+describe('heartbeat: healthy peers', () => {
+  it('get no false timeouts while the server loop is blocked for 200 ms at a time', async () => {
+    const r = await runFixture<{
+      timeouts: number;
+      rttCount: number;
+      active: Record<string, number>;
+    }>(['heartbeat-timing.cjs'], {
+      env: {
+        HEARTBEAT: JSON.stringify({ intervalMs: 100, timeoutMs: 150 }),
+        CLIENTS: '20',
+        BLOCK_MS: '200',
+        BLOCK_EVERY_MS: '300',
+        DURATION_MS: '3000',
+      },
+    });
+    assert.ok(r.rttCount > 100, `only ${r.rttCount} round trips`);
+    assert.equal(r.timeouts, 0);
+    assert.deepEqual(r.active, { healthy: 20, degraded: 0, unresponsive: 0 });
+  });
+
+  it('measure a pong delayed by 50 ms as 50 ms +- 5 ms', async () => {
+    const r = await runFixture<{ rttMeanMs: number; rttCount: number }>(['heartbeat-timing.cjs'], {
+      env: {
+        HEARTBEAT: JSON.stringify({ intervalMs: 200, timeoutMs: 1000 }),
+        CLIENTS: '10',
+        PONG_DELAY_MS: '50',
+        DURATION_MS: '2000',
+      },
+    });
+    assert.ok(r.rttCount >= 50, `only ${r.rttCount} round trips`);
+    assert.ok(Math.abs(r.rttMeanMs - 50) <= 5, `mean round trip ${r.rttMeanMs} ms`);
+  });
+});
