@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { active } from './active.js';
 import { READY_STATE_OPEN } from './internal-types.js';
 import type { WsMetrics } from './metrics.js';
 import type { ConnectionRecord } from './registry.js';
@@ -112,12 +113,6 @@ export interface BroadcastTarget {
   send(data: unknown, options?: Record<string, unknown>): void;
 }
 
-/** Where the active instrumentation's detector lives, for `broadcast()`. */
-export const broadcastRecorder: {
-  detector: FanOutDetector | undefined;
-  metrics: (() => WsMetrics) | undefined;
-} = { detector: undefined, metrics: undefined };
-
 /**
  * Sends `data` to every open socket in `targets` (a WebSocketServer, whose
  * `clients` are used, or any iterable of sockets) and records it as one
@@ -131,7 +126,7 @@ export function broadcast(
 ): BroadcastResult {
   const sockets = Symbol.iterator in targets ? targets : targets.clients;
   const { filter, sendOptions } = options;
-  const detector = broadcastRecorder.detector;
+  const detector = active.current?.fanOut;
   const startedAt = performance.now();
   let sent = 0;
   let notOpen = 0;
@@ -163,7 +158,7 @@ export function broadcast(
   // that the filter left out were never meant to receive it, so only a send
   // that threw makes the outcome partial.
   const attempted = sent + failed;
-  const metrics = broadcastRecorder.metrics?.();
+  const metrics = active.current?.metrics;
   if (metrics !== undefined && attempted > 0) {
     recordBroadcast(metrics, attempted, sent, durationMs / 1000);
   }

@@ -30,6 +30,9 @@ const DUE_SHARE = 0.75;
  */
 export class HeartbeatScheduler {
   readonly rtt = new RttWindow();
+  /** Totals since start, by side, for the health endpoints. */
+  readonly timeouts = [0, 0];
+  readonly terminations = [0, 0];
   private timer: NodeJS.Timeout | undefined;
   private cursor = 0;
   private quota = 0;
@@ -155,10 +158,12 @@ export class HeartbeatScheduler {
       record.awaitingPong = false;
       record.missed++;
       metrics.countHeartbeatTimeout(record.side);
+      this.timeouts[record.side]!++;
       record.health = record.missed > maxMissed ? HEALTH_UNRESPONSIVE : HEALTH_DEGRADED;
       if (record.health === HEALTH_UNRESPONSIVE && terminate) {
         record.errorType = ERROR_TYPE_VALUE_HEARTBEAT_TIMEOUT;
         metrics.countHeartbeatTermination(record.side);
+        this.terminations[record.side]!++;
         (record.socket as unknown as { terminate(): void }).terminate();
       }
     }

@@ -3,10 +3,11 @@ import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
-import { broadcastRecorder, FanOutDetector } from './broadcast.js';
+import { type ActiveInstrumentation, active } from './active.js';
+import { FanOutDetector } from './broadcast.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
 import { HeartbeatScheduler } from './heartbeat.js';
-import type { HookContext, WsModuleExports } from './internal-types.js';
+import type { WsModuleExports } from './internal-types.js';
 import { findLoadedWs } from './loaded-copies.js';
 import { WsMetrics } from './metrics.js';
 import { PropertyPatcher } from './patcher.js';
@@ -26,7 +27,7 @@ const sharedRegistry = new ConnectionRegistry();
 const sharedTraffic = new TrafficCounters();
 
 /** Everything the hooks share, created on first use (see `state()`). */
-class InstrumentationState implements HookContext {
+class InstrumentationState implements ActiveInstrumentation {
   readonly registry = sharedRegistry;
   readonly traffic = sharedTraffic;
   readonly patcher = new PropertyPatcher();
@@ -39,6 +40,7 @@ class InstrumentationState implements HookContext {
   );
   /** Whether this instance's patches are in place (the heartbeat runs only then). */
   patched = false;
+  draining = false;
   routes: RouteCap;
   metrics!: WsMetrics;
   warnedPatchedElsewhere = false;
@@ -177,8 +179,7 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
       this.warnPatchedElsewhere();
       return;
     }
-    broadcastRecorder.detector = state.fanOut;
-    broadcastRecorder.metrics = () => state.metrics;
+    active.current = state;
     if (!state.patched) {
       state.patched = true;
       state.heartbeat.start();
@@ -209,10 +210,7 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
     state.patcher.restoreAll();
     state.heartbeat.stop();
     state.patched = false;
-    if (broadcastRecorder.detector === state.fanOut) {
-      broadcastRecorder.detector = undefined;
-      broadcastRecorder.metrics = undefined;
-    }
+    if (active.current === state) active.current = undefined;
     // Connections that outlive the patch would never report their close.
     state.registry.clear();
   }

@@ -4,11 +4,14 @@
  * MeterProvider from the standard OTEL_* variables and the instrumentation
  * from OTEL_WS_*; metrics only. Nothing here may stop the host app.
  */
+
+import { createServer } from 'node:http';
 import { DiagConsoleLogger, DiagLogLevel, diag, metrics } from '@opentelemetry/api';
 import { diagLogLevelFromString, setGlobalErrorHandler } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { configFromEnv } from './config.js';
+import { createHealthHandler } from './health.js';
 import { WsInstrumentation } from './instrumentation.js';
 import { metricReadersFromEnv } from './metric-readers.js';
 
@@ -34,7 +37,37 @@ function start(env: NodeJS.ProcessEnv): void {
   metrics.setGlobalMeterProvider(provider);
   const instrumentation = new WsInstrumentation(configFromEnv(env));
   instrumentation.setMeterProvider(provider);
+  serveHealth(env);
   stopOnExit(provider);
+}
+
+/** `OTEL_WS_HEALTH_PORT`: /livez, /readyz, /healthz and /stats on a port of their own. */
+function serveHealth(env: NodeJS.ProcessEnv): void {
+  const raw = env.OTEL_WS_HEALTH_PORT?.trim();
+  if (!raw) return;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    diag.warn(
+      `${LOG_PREFIX} OTEL_WS_HEALTH_PORT=${raw} is not a port; not serving health endpoints`,
+    );
+    return;
+  }
+  const host = env.OTEL_WS_HEALTH_HOST?.trim() || '0.0.0.0';
+  const handler = createHealthHandler();
+  const server = createServer((req, res) => {
+    if (!handler(req, res)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not found: try /livez, /readyz, /healthz or /stats\n');
+    }
+  });
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    diag.error(
+      `${LOG_PREFIX} the health endpoints could not listen on ${host}:${port} ` +
+        `(${error.code ?? error.message}); the app is unaffected`,
+    );
+  });
+  server.listen(port, host);
+  server.unref();
 }
 
 /**

@@ -72,6 +72,36 @@ for (const entry of ENTRIES) {
   });
 }
 
+describe('zero-code health endpoints', () => {
+  it('OTEL_WS_HEALTH_PORT serves /livez, /readyz, /healthz and /stats', async () => {
+    const port = await freePort();
+    const app = startNode(['--require', REGISTER, 'zero-code-app.cjs'], {
+      env: {
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_WS_HEALTH_PORT: String(port),
+        OTEL_WS_HEALTH_HOST: '127.0.0.1',
+      },
+    });
+    await app.ready;
+    const base = `http://127.0.0.1:${port}`;
+    assert.deepEqual(await fetchText(`${base}/livez`), { status: 200, body: 'ok\n' });
+    assert.deepEqual(await fetchText(`${base}/readyz`), { status: 200, body: 'ready\n' });
+    const health = await fetchText(`${base}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(JSON.parse(health.body).status, 'healthy');
+    const stats = JSON.parse((await fetchText(`${base}/stats`)).body);
+    assert.deepEqual(stats.server.connections, {
+      total: 2,
+      healthy: 2,
+      degraded: 0,
+      unresponsive: 0,
+    });
+    assert.equal((await fetchText(`${base}/other`)).status, 404);
+    app.child.kill('SIGTERM');
+    assert.equal((await app.exited).signal, 'SIGTERM');
+  });
+});
+
 describe('zero-code exporters that fail', () => {
   it('a taken Prometheus port gives one clear message and the app runs and exits on its own', async () => {
     const blocker = createServer();
