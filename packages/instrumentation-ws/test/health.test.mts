@@ -2,9 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runFixture } from './helpers/child.mts';
 
+// Bodies are whatever JSON.parse gave; the assertions below say what shape they must have.
+type Json = ReturnType<typeof JSON.parse>;
+
 interface Answer {
   status: number;
-  body: any;
+  body: Json;
 }
 
 describe('health endpoints on the app’s own server', () => {
@@ -62,7 +65,7 @@ describe('health endpoints on the app’s own server', () => {
 
 describe('drain()', () => {
   it('closes 1,000 connections with 1001, ends the stuck ones, and loses none', async () => {
-    const r = await runFixture<Record<string, any>>(['health.cjs'], {
+    const r = await runFixture<Record<string, Json>>(['health.cjs'], {
       env: { HEALTH_CASE: 'drain' },
       timeoutMs: 60000,
     });
