@@ -9,6 +9,7 @@ export interface ResolvedConfig {
   backpressureThreshold: number;
   broadcastDetection: boolean;
   heartbeat: Required<HeartbeatConfig>;
+  clientReports: { enabled: boolean; passThrough: boolean };
 }
 
 export const DEFAULT_HEARTBEAT: Required<HeartbeatConfig> = {
@@ -79,6 +80,10 @@ export function resolveConfig(config: WsInstrumentationConfig): ResolvedConfig {
       terminate: heartbeat.terminate === true,
       clients: heartbeat.clients === true,
     },
+    clientReports: {
+      enabled: config.clientReports?.enabled === true,
+      passThrough: config.clientReports?.passThrough === true,
+    },
     messageSizeHistogram: config.messageSizeHistogram === true,
     maxRoutes,
     routeFor,
@@ -131,6 +136,7 @@ export function configFromEnv(env: Env = process.env): WsInstrumentationConfig {
       1,
     ),
     broadcastDetection: readBoolean(env, 'OTEL_WS_BROADCAST_DETECTION', true),
+    clientReports: { enabled: readBoolean(env, 'OTEL_WS_CLIENT_REPORTS', false) },
     heartbeat: {
       mode: readChoice(env, 'OTEL_WS_HEARTBEAT', HEARTBEAT_MODES, DEFAULT_HEARTBEAT.mode),
       intervalMs: readInteger(env, 'OTEL_WS_HEARTBEAT_INTERVAL', DEFAULT_HEARTBEAT.intervalMs, 10),

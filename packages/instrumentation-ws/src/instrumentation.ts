@@ -115,7 +115,10 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
 
   protected override _updateMetricInstruments(): void {
     const state = this.state();
-    state.metrics = new WsMetrics(this.meter, state.sources, state.config.messageSizeHistogram);
+    state.metrics = new WsMetrics(this.meter, state.sources, {
+      messageSizeHistogram: state.config.messageSizeHistogram,
+      clientReports: state.config.clientReports.enabled,
+    });
   }
 
   override setConfig(config: WsInstrumentationConfig = {}): void {
@@ -127,7 +130,10 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
     if (state.config.maxRoutes !== previous.maxRoutes) {
       state.routes = new RouteCap(state.config.maxRoutes);
     }
-    if (state.config.messageSizeHistogram !== previous.messageSizeHistogram) {
+    if (
+      state.config.messageSizeHistogram !== previous.messageSizeHistogram ||
+      state.config.clientReports.enabled !== previous.clientReports.enabled
+    ) {
       this._updateMetricInstruments();
     }
     if (state.patched) state.heartbeat.start();

@@ -10,6 +10,7 @@ import {
 } from '@opentelemetry/api';
 import { SIDE_CLIENT, SIDE_SERVER, type Side } from './internal-types.js';
 import type { ConnectionRegistry } from './registry.js';
+import { type ClientReport, REPORTED_ERROR_TYPES } from './reports.js';
 import type { RouteCap } from './routes.js';
 import * as sc from './semconv.js';
 import {
@@ -101,6 +102,22 @@ interface ServerOnlyInstruments {
   broadcastRecipients: Histogram;
 }
 
+/** Instruments for client reports, created only when they are enabled. */
+interface ReportInstruments {
+  rtt: Histogram;
+  reconnects: Counter;
+  errors: Counter;
+  reports: Counter;
+}
+
+const REPORT_OUTCOME_ATTRIBUTES = [
+  { [sc.ATTR_WEBSOCKET_REPORT_OUTCOME]: sc.REPORT_OUTCOME_VALUE_REJECTED },
+  { [sc.ATTR_WEBSOCKET_REPORT_OUTCOME]: sc.REPORT_OUTCOME_VALUE_ACCEPTED },
+];
+const REPORTED_ERROR_ATTRIBUTES: Record<string, Attributes> = Object.fromEntries(
+  REPORTED_ERROR_TYPES.map((type) => [type, { [sc.ATTR_ERROR_TYPE]: type }]),
+);
+
 /** Where the instruments read what they report. */
 export interface MetricSources {
   registry: ConnectionRegistry;
@@ -117,12 +134,17 @@ export interface MetricSources {
 export class WsMetrics {
   readonly sides: readonly [SideInstruments, SideInstruments];
   readonly server: ServerOnlyInstruments;
+  readonly reports: ReportInstruments | undefined;
 
   constructor(
     meter: Meter,
     private readonly sources: MetricSources,
-    messageSizeHistogram: boolean,
+    options: { messageSizeHistogram: boolean; clientReports: boolean },
   ) {
+    const { messageSizeHistogram } = options;
+    this.reports = options.clientReports ? createReportInstruments(meter) : undefined;
+    // Both outcome series exist from the start: a flood of rejections adds no series.
+    for (const attributes of REPORT_OUTCOME_ATTRIBUTES) this.reports?.reports.add(0, attributes);
     this.sides = [
       createSideInstruments(meter, SIDE_SERVER, messageSizeHistogram),
       createSideInstruments(meter, SIDE_CLIENT, messageSizeHistogram),
@@ -137,6 +159,22 @@ export class WsMetrics {
     ]);
     observables.push(this.server.sendQueueSize, this.server.backpressured);
     meter.addBatchObservableCallback((result) => this.observe(result), observables);
+  }
+
+  countReport(accepted: boolean): void {
+    this.reports?.reports.add(1, REPORT_OUTCOME_ATTRIBUTES[accepted ? 1 : 0]);
+  }
+
+  /** Records an accepted report: every round trip, the reconnects and the errors it carries. */
+  recordReport(report: ClientReport): void {
+    const instruments = this.reports;
+    if (instruments === undefined) return;
+    instruments.reports.add(1, REPORT_OUTCOME_ATTRIBUTES[1]);
+    for (const ms of report.rttMs) instruments.rtt.record(ms / 1000, NO_ATTRIBUTES);
+    if (report.reconnects > 0) instruments.reconnects.add(report.reconnects, NO_ATTRIBUTES);
+    for (const [type, count] of Object.entries(report.errors)) {
+      if (count > 0) instruments.errors.add(count, REPORTED_ERROR_ATTRIBUTES[type]);
+    }
   }
 
   recordBroadcast(recipients: number, seconds: number, attributes: Attributes): void {
@@ -246,6 +284,31 @@ export class WsMetrics {
       }
     }
   }
+}
+
+function createReportInstruments(meter: Meter): ReportInstruments {
+  return {
+    rtt: meter.createHistogram(sc.METRIC_SERVER_REPORTED_RTT, {
+      description: 'Round trips that clients measured with probes and reported.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: sc.BUCKETS_LATENCY_SECONDS },
+    }),
+    reconnects: meter.createCounter(sc.METRIC_SERVER_REPORTED_RECONNECTS, {
+      description: 'Reconnects that clients reported.',
+      unit: '{reconnect}',
+      valueType: ValueType.INT,
+    }),
+    errors: meter.createCounter(sc.METRIC_SERVER_REPORTED_ERRORS, {
+      description: 'Errors that clients reported, by type.',
+      unit: '{error}',
+      valueType: ValueType.INT,
+    }),
+    reports: meter.createCounter(sc.METRIC_SERVER_REPORTS, {
+      description: 'Client reports seen, accepted or rejected.',
+      unit: '{report}',
+      valueType: ValueType.INT,
+    }),
+  };
 }
 
 function createServerOnlyInstruments(meter: Meter): ServerOnlyInstruments {

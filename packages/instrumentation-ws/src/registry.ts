@@ -26,6 +26,9 @@ export class ConnectionRecord {
   awaitingPong = false;
   /** Pongs missed in a row. */
   missed = 0;
+  /** When this connection's last client report was accepted, and its last probe answered. */
+  lastReportAt = Number.NEGATIVE_INFINITY;
+  lastProbeAt = Number.NEGATIVE_INFINITY;
   /** The first error seen on the open connection (a `WS_ERR_*` or errno code). */
   errorType: string | undefined = undefined;
 

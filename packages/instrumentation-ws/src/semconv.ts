@@ -29,6 +29,14 @@ export const METRIC_SERVER_HEARTBEAT_RTT = 'websocket.server.heartbeat.rtt';
 export const METRIC_SERVER_HEARTBEAT_TIMEOUTS = 'websocket.server.heartbeat.timeouts';
 /** Connections the heartbeat ended as dead. */
 export const METRIC_SERVER_HEARTBEAT_TERMINATIONS = 'websocket.server.heartbeat.terminations';
+/** Round trips a client measured and reported, in seconds (opt-in). */
+export const METRIC_SERVER_REPORTED_RTT = 'websocket.server.reported.rtt';
+/** Reconnects clients reported (opt-in). */
+export const METRIC_SERVER_REPORTED_RECONNECTS = 'websocket.server.reported.reconnects';
+/** Errors clients reported, by `error.type` (opt-in). */
+export const METRIC_SERVER_REPORTED_ERRORS = 'websocket.server.reported.errors';
+/** Every client report seen, by `websocket.report.outcome` (opt-in). */
+export const METRIC_SERVER_REPORTS = 'websocket.server.reports';
 /** Bytes queued for sending over all live server connections (`bufferedAmount`). */
 export const METRIC_SERVER_SEND_QUEUE_SIZE = 'websocket.server.send_queue.size';
 /** Live server connections with at least `backpressureThreshold` bytes queued. */
@@ -63,6 +71,8 @@ export const ATTR_WEBSOCKET_CLOSE_INITIATOR = 'websocket.close.initiator';
 export const ATTR_WEBSOCKET_MESSAGE_TYPE = 'websocket.message.type';
 /** `sent` or `received`, on the opt-in message size histogram. */
 export const ATTR_WEBSOCKET_MESSAGE_DIRECTION = 'websocket.message.direction';
+/** `accepted` or `rejected`. */
+export const ATTR_WEBSOCKET_REPORT_OUTCOME = 'websocket.report.outcome';
 /** `success`, `partial` (some sockets not open or a send failed) or `failure`. */
 export const ATTR_WEBSOCKET_BROADCAST_OUTCOME = 'websocket.broadcast.outcome';
 /** The server's `path` option or what `routeFor(request)` returned, capped. */
@@ -85,6 +95,8 @@ export const MESSAGE_TYPE_VALUE_BINARY = 'binary';
 export const MESSAGE_DIRECTION_VALUE_SENT = 'sent';
 export const MESSAGE_DIRECTION_VALUE_RECEIVED = 'received';
 
+export const REPORT_OUTCOME_VALUE_ACCEPTED = 'accepted';
+export const REPORT_OUTCOME_VALUE_REJECTED = 'rejected';
 export const BROADCAST_OUTCOME_VALUE_SUCCESS = 'success';
 export const BROADCAST_OUTCOME_VALUE_PARTIAL = 'partial';
 export const BROADCAST_OUTCOME_VALUE_FAILURE = 'failure';

@@ -55,6 +55,13 @@ export interface WsInstrumentationConfig extends InstrumentationConfig {
    * Env: `OTEL_WS_BROADCAST_DETECTION`. Default true.
    */
   broadcastDetection?: boolean;
+  /** Reports from browsers running `@ws-otel/client-reporter` (opt-in). */
+  clientReports?: {
+    /** Accept probe and report frames. Env: `OTEL_WS_CLIENT_REPORTS`. Default false. */
+    enabled?: boolean;
+    /** Also deliver reporter frames to the app's 'message' listeners. Default false. */
+    passThrough?: boolean;
+  };
   /** The heartbeat: see `HeartbeatConfig`. */
   heartbeat?: HeartbeatConfig;
 }

@@ -10,6 +10,7 @@ import {
 import { clientHandshakeErrorType, closeAttributes, errorTypeOf } from './outcomes.js';
 import type { PropertyPatcher } from './patcher.js';
 import { ConnectionRecord, kConnectionRecord } from './registry.js';
+import { handleReporterFrame } from './reports.js';
 import { safely } from './safely.js';
 import {
   ATTR_ERROR_TYPE,
@@ -113,6 +114,17 @@ export function patchWebSocket(
           traffic.bytes[index]! += bytes;
           if (ctx.config.messageSizeHistogram) {
             ctx.metrics.recordMessageSize(side, DIRECTION_RECEIVED, type, bytes);
+          }
+          const reports = ctx.config.clientReports;
+          if (reports.enabled && type === TYPE_TEXT && side === SIDE_SERVER) {
+            const record = this[kConnectionRecord];
+            if (
+              record !== undefined &&
+              handleReporterFrame(ctx.metrics, record, this as never, data) &&
+              !reports.passThrough
+            ) {
+              return false; // a reporter frame: not the app's message
+            }
           }
         } else if (event === 'pong') {
           const { mode } = ctx.config.heartbeat;

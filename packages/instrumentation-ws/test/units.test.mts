@@ -28,12 +28,14 @@ describe('configuration from the environment', () => {
         OTEL_WS_HEARTBEAT_MAX_MISSED: '0',
         OTEL_WS_HEARTBEAT_TERMINATE: 'yes',
         OTEL_WS_CLIENT_HEARTBEAT: '1',
+        OTEL_WS_CLIENT_REPORTS: 'true',
       }),
       {
         messageSizeHistogram: true,
         maxRoutes: 7,
         backpressureThreshold: 4096,
         broadcastDetection: false,
+        clientReports: { enabled: true },
         heartbeat: {
           mode: 'observe',
           intervalMs: 5000,
@@ -52,6 +54,7 @@ describe('configuration from the environment', () => {
       maxRoutes: 50,
       backpressureThreshold: 1048576,
       broadcastDetection: true,
+      clientReports: { enabled: false },
       heartbeat: {
         mode: 'active',
         intervalMs: 30000,

@@ -1,0 +1,154 @@
+import type { WsMetrics } from './metrics.js';
+import type { ConnectionRecord } from './registry.js';
+
+/**
+ * Client reports from `@ws-otel/client-reporter`, wire protocol version 1.
+ * Every reporter frame is a text frame that starts with "\u001ewsotel/1 ":
+ *   probe <token>   answered at once with "ack <token>" (the client times it)
+ *   report <json>   {"v":1,"rttMs":[...],"reconnects":n,"errors":{...}}
+ * Everything a client sends is bounded before it is believed: frame size,
+ * types, numeric ranges, known error names, one report per second and one
+ * probe per 100 ms per connection. Nothing in a report becomes a new series.
+ */
+export const REPORT_TAG = '\u001ewsotel/';
+export const PROTOCOL_VERSION = '1';
+export const MAX_REPORT_FRAME_BYTES = 4096;
+export const MIN_REPORT_INTERVAL_MS = 1000;
+export const MIN_PROBE_INTERVAL_MS = 100;
+export const MAX_RTT_SAMPLES = 32;
+export const MAX_RTT_MS = 60000;
+export const MAX_COUNT = 1000;
+/** The only error names a report may carry; they become `error.type` values. */
+export const REPORTED_ERROR_TYPES = [
+  'connect_failed',
+  'closed_abnormally',
+  'probe_timeout',
+  'send_failed',
+  'other',
+] as const;
+
+const RECORD_SEPARATOR = 0x1e;
+const TAG_BYTES = Buffer.from(REPORT_TAG, 'latin1');
+const PROBE_TOKEN = /^[0-9a-z]{1,16}$/;
+const REPORT_FIELDS = new Set(['v', 'rttMs', 'reconnects', 'errors']);
+const ERROR_TYPES = new Set<string>(REPORTED_ERROR_TYPES);
+
+export interface ClientReport {
+  rttMs: number[];
+  reconnects: number;
+  errors: Partial<Record<(typeof REPORTED_ERROR_TYPES)[number], number>>;
+}
+
+const isCount = (value: unknown): value is number =>
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_COUNT;
+
+/**
+ * Parses and validates the JSON body of a report. Returns undefined for
+ * anything that is not exactly a version 1 report within bounds; never throws.
+ */
+export function parseReport(json: string): ClientReport | undefined {
+  if (json.length > MAX_REPORT_FRAME_BYTES) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const fields = body as Record<string, unknown>;
+  for (const key of Object.keys(fields)) if (!REPORT_FIELDS.has(key)) return undefined;
+  const { v, rttMs, reconnects, errors } = fields;
+  if (v !== 1 || !isCount(reconnects)) return undefined;
+  if (!Array.isArray(rttMs) || rttMs.length > MAX_RTT_SAMPLES) return undefined;
+  for (const sample of rttMs) {
+    if (
+      typeof sample !== 'number' ||
+      !Number.isFinite(sample) ||
+      sample < 0 ||
+      sample > MAX_RTT_MS
+    ) {
+      return undefined;
+    }
+  }
+  if (typeof errors !== 'object' || errors === null || Array.isArray(errors)) return undefined;
+  for (const [name, count] of Object.entries(errors)) {
+    if (!ERROR_TYPES.has(name) || !isCount(count)) return undefined;
+  }
+  return { rttMs, reconnects, errors: errors as ClientReport['errors'] };
+}
+
+/** The frame's text when it starts with our tag; undefined for the app's own frames. */
+function reporterText(data: unknown): string | undefined {
+  if (typeof data === 'string') {
+    return data.charCodeAt(0) === RECORD_SEPARATOR && data.startsWith(REPORT_TAG)
+      ? data
+      : undefined;
+  }
+  if (!Buffer.isBuffer(data) || data[0] !== RECORD_SEPARATOR) return undefined;
+  if (
+    data.length < TAG_BYTES.length ||
+    data.compare(TAG_BYTES, 0, TAG_BYTES.length, 0, TAG_BYTES.length) !== 0
+  ) {
+    return undefined;
+  }
+  // Past the size cap the text is never needed: the frame is rejected as it is.
+  return data.length > MAX_REPORT_FRAME_BYTES ? REPORT_TAG : data.toString('utf8');
+}
+
+/** Where a socket answers probes from; `send` is ws's (hooked) send. */
+interface ReportingSocket {
+  send(data: string): void;
+}
+
+/**
+ * Handles a text frame that may be a reporter frame. Returns true when it was
+ * one (handled here, whatever the outcome), false for the app's own frames.
+ * The first check is one byte, so app traffic pays nothing more.
+ */
+export function handleReporterFrame(
+  metrics: WsMetrics,
+  record: ConnectionRecord,
+  socket: ReportingSocket,
+  data: unknown,
+): boolean {
+  const text = reporterText(data);
+  if (text === undefined) return false;
+  try {
+    handleTaggedFrame(metrics, record, socket, data, text);
+  } catch {
+    metrics.countReport(false); // whatever went wrong, the app never sees it
+  }
+  return true;
+}
+
+function handleTaggedFrame(
+  metrics: WsMetrics,
+  record: ConnectionRecord,
+  socket: ReportingSocket,
+  data: unknown,
+  text: string,
+): void {
+  const now = performance.now();
+  const byteLength = typeof data === 'string' ? Buffer.byteLength(data) : (data as Buffer).length;
+  const rest = text.slice(REPORT_TAG.length);
+  if (byteLength <= MAX_REPORT_FRAME_BYTES && rest.startsWith(`${PROTOCOL_VERSION} probe `)) {
+    const token = rest.slice(PROTOCOL_VERSION.length + 7);
+    if (PROBE_TOKEN.test(token) && now - record.lastProbeAt >= MIN_PROBE_INTERVAL_MS) {
+      record.lastProbeAt = now;
+      socket.send(`${REPORT_TAG}${PROTOCOL_VERSION} ack ${token}`);
+    }
+    return;
+  }
+  const report =
+    byteLength <= MAX_REPORT_FRAME_BYTES &&
+    now - record.lastReportAt >= MIN_REPORT_INTERVAL_MS &&
+    rest.startsWith(`${PROTOCOL_VERSION} report `)
+      ? parseReport(rest.slice(PROTOCOL_VERSION.length + 8))
+      : undefined;
+  if (report === undefined) {
+    metrics.countReport(false);
+    return;
+  }
+  record.lastReportAt = now;
+  metrics.recordReport(report);
+}
