@@ -1,0 +1,2 @@
+// The quickstart's chat server, unchanged: only how it is instrumented differs.
+require('../quickstart/server.js');
