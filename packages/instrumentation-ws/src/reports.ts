@@ -1,3 +1,4 @@
+import { READY_STATE_OPEN } from './internal-types.js';
 import type { WsMetrics } from './metrics.js';
 import type { ConnectionRecord } from './registry.js';
 
@@ -97,6 +98,7 @@ function reporterText(data: unknown): string | undefined {
 
 /** Where a socket answers probes from; `send` is ws's (hooked) send. */
 interface ReportingSocket {
+  _readyState: number;
   send(data: string): void;
 }
 
@@ -133,7 +135,12 @@ function handleTaggedFrame(
   const rest = text.slice(REPORT_TAG.length);
   if (byteLength <= MAX_REPORT_FRAME_BYTES && rest.startsWith(`${PROTOCOL_VERSION} probe `)) {
     const token = rest.slice(PROTOCOL_VERSION.length + 7);
-    if (PROBE_TOKEN.test(token) && now - record.lastProbeAt >= MIN_PROBE_INTERVAL_MS) {
+    // A probe that arrives after close() started gets no answer: that send would fail.
+    if (
+      PROBE_TOKEN.test(token) &&
+      now - record.lastProbeAt >= MIN_PROBE_INTERVAL_MS &&
+      socket._readyState === READY_STATE_OPEN
+    ) {
       record.lastProbeAt = now;
       socket.send(`${REPORT_TAG}${PROTOCOL_VERSION} ack ${token}`);
     }
