@@ -150,6 +150,11 @@ export class WsMetrics {
       createSideInstruments(meter, SIDE_CLIENT, messageSizeHistogram),
     ];
     this.server = createServerOnlyInstruments(meter);
+    // Heartbeat counters report 0 from the start, so dashboards and alerts see a series.
+    for (const side of this.sides) {
+      side.timeouts.add(0, NO_ATTRIBUTES);
+      side.terminations.add(0, NO_ATTRIBUTES);
+    }
     const observables = this.sides.flatMap((s) => [
       s.active,
       s.sentMessages,

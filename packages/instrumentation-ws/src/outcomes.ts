@@ -87,11 +87,13 @@ export function closeAttributes(record: ConnectionRecord, socket: WebSocketInter
   if (record.errorType !== undefined) {
     attributes[ATTR_ERROR_TYPE] = record.errorType;
   } else if (!closeFrameReceived) {
+    // After terminate(), a socket error is its consequence (ECANCELED for the
+    // writes it dropped), not the cause.
     const socketError = socket._socket?.errored;
-    attributes[ATTR_ERROR_TYPE] = socketError
-      ? errorTypeOf(socketError)
-      : record.terminated
-        ? ERROR_TYPE_VALUE_TERMINATED
+    attributes[ATTR_ERROR_TYPE] = record.terminated
+      ? ERROR_TYPE_VALUE_TERMINATED
+      : socketError
+        ? errorTypeOf(socketError)
         : ERROR_TYPE_VALUE_CONNECTION_LOST;
   }
   return attributes;

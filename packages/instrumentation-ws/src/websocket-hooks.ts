@@ -298,7 +298,8 @@ function closeConnection(ctx: HookContext, ws: Socket, pendingClients: Set<objec
   if (record !== undefined) {
     if (!ctx.registry.remove(record)) return;
     const attributes = closeAttributes(record, ws);
-    const socketError = ws._socket?.errored;
+    // Errors that terminate() itself causes (ECANCELED) are not the connection's.
+    const socketError = record.terminated ? undefined : ws._socket?.errored;
     if (socketError) ctx.metrics.countError(record.side, errorTypeOf(socketError));
     const seconds = (performance.now() - record.openedAt) / 1000;
     ctx.metrics.recordConnection(record.side, seconds, attributes);
