@@ -35,8 +35,9 @@ export function recordBroadcast(
  * or more sockets is recorded at the end of the run (a microtask) or when a
  * different payload starts the next group. The send path compares one
  * reference and stamps the connection record: constant time, no allocation.
- * The clock is read when a group starts and when it ends, never per send, so
- * the duration runs from the first send to the end of the group.
+ * The clock is read only for groups that reach a second socket, once there
+ * and once at the end, so the duration runs from the second send to the end
+ * of the group (one send's time short of the whole fan-out).
  */
 export class FanOutDetector {
   private payload: unknown = undefined;
@@ -58,18 +59,24 @@ export class FanOutDetector {
   noteSend(record: ConnectionRecord | undefined, data: unknown, readyState: number): void {
     if (this.paused || record === undefined) return;
     if (data !== this.payload || this.attempted === 0) {
-      this.endGroup();
+      // A new group. Most sends stay groups of one: no clock read for them.
+      if (this.attempted >= 2) this.endGroup();
       this.payload = data;
       this.group++;
-      this.startedAt = performance.now();
+      this.attempted = 1;
+      this.delivered = readyState === READY_STATE_OPEN ? 1 : 0;
+      record.fanOutGroup = this.group;
+      // Groups never span two runs of the event loop: one microtask per run ends them.
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(this.flush);
       }
-    } else if (record.fanOutGroup === this.group) {
-      return; // the same socket again: not another recipient
+      return;
     }
+    if (record.fanOutGroup === this.group) return; // the same socket again: not another recipient
     record.fanOutGroup = this.group;
+    // The second recipient makes it a broadcast; its clock starts here.
+    if (this.attempted === 1) this.startedAt = performance.now();
     this.attempted++;
     if (readyState === READY_STATE_OPEN) this.delivered++;
   }
