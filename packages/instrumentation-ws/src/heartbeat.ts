@@ -5,18 +5,19 @@ import type { WsMetrics } from './metrics.js';
 import {
   type ConnectionRecord,
   type ConnectionRegistry,
-  HEALTH_DEGRADED,
-  HEALTH_HEALTHY,
   HEALTH_UNRESPONSIVE,
+  healthOf,
 } from './registry.js';
 import { RttWindow } from './rtt-window.js';
 import { ERROR_TYPE_VALUE_HEARTBEAT_TIMEOUT } from './semconv.js';
 
-// Our ping payload: 8 random bytes that name this process, then the send
-// time as a double. The pong echoes it (RFC 6455 5.5.3), so the round trip
-// needs no state per ping, and a pong that does not carry our bytes (an
-// app's own ping, an unsolicited pong) is never taken for ours.
-const PAYLOAD_BYTES = 16;
+// Our ping payload: 8 random bytes that name this process, the ping's
+// sequence number, and the send time as a double. The pong echoes it (RFC
+// 6455 5.5.3), so the round trip needs no state per ping; a pong that does not
+// carry our bytes (an app's own ping, an unsolicited pong) is never taken for
+// ours, and one whose number is not the ping we wait for (a replay) neither.
+const PAYLOAD_BYTES = 20;
+const MAX_SEQ = 0x3fffffff;
 const PROCESS_TAG = randomBytes(8);
 /** A connection is due for a ping once this share of the interval has passed. */
 const DUE_SHARE = 0.75;
@@ -39,10 +40,12 @@ export class HeartbeatScheduler {
   private lastTick = 0;
   private readonly waiting: ConnectionRecord[] = [];
   private readonly waitingSince: number[] = [];
+  private readonly waitingSeq: number[] = [];
   private waitingHead = 0;
+  private seq = 0;
   /** Pings past their timeout, waiting for the verdict after pending I/O. */
   private overdue: ConnectionRecord[] = [];
-  private overdueSince: number[] = [];
+  private overdueSeq: number[] = [];
 
   constructor(
     private readonly registry: ConnectionRegistry,
@@ -68,9 +71,10 @@ export class HeartbeatScheduler {
     this.timer = undefined;
     this.waiting.length = 0;
     this.waitingSince.length = 0;
+    this.waitingSeq.length = 0;
     this.waitingHead = 0;
     this.overdue = [];
-    this.overdueSince = [];
+    this.overdueSeq = [];
   }
 
   private tick(): void {
@@ -100,23 +104,31 @@ export class HeartbeatScheduler {
   }
 
   private sendPing(record: ConnectionRecord, now: number): void {
+    const seq = this.nextSeq();
     const payload = Buffer.allocUnsafe(PAYLOAD_BYTES);
     PROCESS_TAG.copy(payload, 0);
-    payload.writeDoubleLE(now, 8);
+    payload.writeUInt32LE(seq, 8);
+    payload.writeDoubleLE(now, 12);
     try {
       (record.socket as unknown as { ping(data: Buffer): void }).ping(payload);
     } catch {
       return; // not open after all: the close path will account for it
     }
-    this.markWaiting(record, now);
+    this.markWaiting(record, now, seq);
+  }
+
+  private nextSeq(): number {
+    this.seq = this.seq >= MAX_SEQ ? 1 : this.seq + 1;
+    return this.seq;
   }
 
   /** Notes a ping (ours, or the app's in observe mode) that waits for its pong. */
-  markWaiting(record: ConnectionRecord, now: number): void {
-    record.pingSentAt = now;
-    record.awaitingPong = true;
+  markWaiting(record: ConnectionRecord, now: number, seq = this.nextSeq()): void {
+    record.pingSentAt = Math.floor(now);
+    record.pingSeq = seq;
     this.waiting.push(record);
     this.waitingSince.push(now);
+    this.waitingSeq.push(seq);
   }
 
   /** Pops pings older than the timeout; misses are confirmed after pending I/O. */
@@ -124,18 +136,20 @@ export class HeartbeatScheduler {
     const first = this.overdue.length === 0;
     while (this.waitingHead < this.waiting.length) {
       const since = this.waitingSince[this.waitingHead]!;
+      const seq = this.waitingSeq[this.waitingHead]!;
       const record = this.waiting[this.waitingHead]!;
-      const current = record.awaitingPong && record.pingSentAt === since && record.slot >= 0;
+      const current = record.pingSeq === seq && record.slot >= 0;
       if (current && now - since < timeoutMs) break;
       this.waitingHead++;
       if (current) {
         this.overdue.push(record);
-        this.overdueSince.push(since);
+        this.overdueSeq.push(seq);
       }
     }
     if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
       this.waiting.splice(0, this.waitingHead);
       this.waitingSince.splice(0, this.waitingHead);
+      this.waitingSeq.splice(0, this.waitingHead);
       this.waitingHead = 0;
     }
     // A blocked event loop runs timers before it reads sockets: a pong that
@@ -145,22 +159,20 @@ export class HeartbeatScheduler {
   }
 
   private confirmMisses(): void {
-    const { overdue, overdueSince } = this;
+    const { overdue, overdueSeq } = this;
     this.overdue = [];
-    this.overdueSince = [];
+    this.overdueSeq = [];
     const { maxMissed, terminate } = this.config().heartbeat;
     const metrics = this.metrics();
     for (let i = 0; i < overdue.length; i++) {
       const record = overdue[i]!;
       // The pong came in after all, or the connection is gone.
-      if (!record.awaitingPong || record.pingSentAt !== overdueSince[i] || record.slot < 0)
-        continue;
-      record.awaitingPong = false;
+      if (record.pingSeq !== overdueSeq[i] || record.slot < 0) continue;
+      record.pingSeq = 0;
       record.missed++;
       metrics.countHeartbeatTimeout(record.side);
       this.timeouts[record.side]!++;
-      record.health = record.missed > maxMissed ? HEALTH_UNRESPONSIVE : HEALTH_DEGRADED;
-      if (record.health === HEALTH_UNRESPONSIVE && terminate) {
+      if (terminate && healthOf(record, maxMissed) === HEALTH_UNRESPONSIVE) {
         record.errorType = ERROR_TYPE_VALUE_HEARTBEAT_TIMEOUT;
         metrics.countHeartbeatTermination(record.side);
         this.terminations[record.side]!++;
@@ -176,21 +188,22 @@ export class HeartbeatScheduler {
   onPong(record: ConnectionRecord | undefined, data: unknown, observing: boolean): boolean {
     const ours = isOurPayload(data);
     if (record === undefined) return ours;
+    const now = performance.now();
     if (ours) {
-      const sentAt = (data as Buffer).readDoubleLE(8);
-      if (record.awaitingPong && sentAt === record.pingSentAt) this.answered(record);
+      const seq = (data as Buffer).readUInt32LE(8);
+      const sentAt = (data as Buffer).readDoubleLE(12);
+      if (record.awaitingPong && seq === record.pingSeq) this.answered(record, now, now - sentAt);
     } else if (observing && record.awaitingPong) {
-      this.answered(record);
+      // The app's own ping: its send time was noted to the millisecond.
+      this.answered(record, now, now - record.pingSentAt);
     }
     return ours;
   }
 
-  private answered(record: ConnectionRecord): void {
-    const now = performance.now();
-    const seconds = (now - record.pingSentAt) / 1000;
-    record.awaitingPong = false;
+  private answered(record: ConnectionRecord, now: number, rttMs: number): void {
+    const seconds = rttMs / 1000;
+    record.pingSeq = 0;
     record.missed = 0;
-    record.health = HEALTH_HEALTHY;
     this.rtt.add(seconds, now);
     this.metrics().recordHeartbeatRtt(record.side as Side, seconds);
   }

@@ -55,6 +55,7 @@ class InstrumentationState implements ActiveInstrumentation {
     traffic: this.traffic,
     routes: () => this.routes,
     backpressureThreshold: () => this.config.backpressureThreshold,
+    maxMissed: () => this.config.heartbeat.maxMissed,
   };
 }
 

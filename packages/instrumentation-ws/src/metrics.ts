@@ -9,7 +9,7 @@ import {
   ValueType,
 } from '@opentelemetry/api';
 import { SIDE_CLIENT, SIDE_SERVER, type Side } from './internal-types.js';
-import type { ConnectionRegistry } from './registry.js';
+import { type ConnectionRegistry, healthOf } from './registry.js';
 import { type ClientReport, REPORTED_ERROR_TYPES } from './reports.js';
 import type { RouteCap } from './routes.js';
 import * as sc from './semconv.js';
@@ -124,6 +124,7 @@ export interface MetricSources {
   traffic: TrafficCounters;
   routes: () => RouteCap;
   backpressureThreshold: () => number;
+  maxMissed: () => number;
 }
 
 /**
@@ -268,6 +269,7 @@ export class WsMetrics {
     ];
     // Routes once seen keep reporting (0 when empty) so their series never go stale.
     for (const route of this.sources.routes().known()) tallies[SIDE_SERVER].set(route, [0, 0, 0]);
+    const maxMissed = this.sources.maxMissed();
     for (const record of this.sources.registry.records) {
       const bySide = tallies[record.side];
       let counts = bySide.get(record.route);
@@ -275,7 +277,7 @@ export class WsMetrics {
         counts = [0, 0, 0];
         bySide.set(record.route, counts);
       }
-      counts[record.health]!++;
+      counts[healthOf(record, maxMissed)]!++;
     }
     for (const side of SIDES) {
       for (const [route, counts] of tallies[side]) {

@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import { SIDE_SERVER, type WebSocketInternals } from './internal-types.js';
-import type { ConnectionRecord } from './registry.js';
+import { type ConnectionRecord, LOCAL_END_NONE, LOCAL_END_TERMINATE } from './registry.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_WEBSOCKET_CLOSE_CODE,
@@ -77,11 +77,8 @@ export function closeAttributes(record: ConnectionRecord, socket: WebSocketInter
   const peer = record.side === SIDE_SERVER ? INITIATOR_VALUE_CLIENT : INITIATOR_VALUE_SERVER;
   const attributes: Attributes = {
     [ATTR_WEBSOCKET_CLOSE_CODE]: closeCodeValue(socket._closeCode),
-    [ATTR_WEBSOCKET_CLOSE_INITIATOR]: record.closedLocally
-      ? local
-      : closeFrameReceived
-        ? peer
-        : INITIATOR_VALUE_NONE,
+    [ATTR_WEBSOCKET_CLOSE_INITIATOR]:
+      record.localEnd !== LOCAL_END_NONE ? local : closeFrameReceived ? peer : INITIATOR_VALUE_NONE,
   };
   if (record.route !== undefined) attributes[ATTR_WEBSOCKET_ROUTE] = record.route;
   if (record.errorType !== undefined) {
@@ -90,11 +87,12 @@ export function closeAttributes(record: ConnectionRecord, socket: WebSocketInter
     // After terminate(), a socket error is its consequence (ECANCELED for the
     // writes it dropped), not the cause.
     const socketError = socket._socket?.errored;
-    attributes[ATTR_ERROR_TYPE] = record.terminated
-      ? ERROR_TYPE_VALUE_TERMINATED
-      : socketError
-        ? errorTypeOf(socketError)
-        : ERROR_TYPE_VALUE_CONNECTION_LOST;
+    attributes[ATTR_ERROR_TYPE] =
+      record.localEnd === LOCAL_END_TERMINATE
+        ? ERROR_TYPE_VALUE_TERMINATED
+        : socketError
+          ? errorTypeOf(socketError)
+          : ERROR_TYPE_VALUE_CONNECTION_LOST;
   }
   return attributes;
 }

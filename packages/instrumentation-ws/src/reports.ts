@@ -130,7 +130,9 @@ function handleTaggedFrame(
   data: unknown,
   text: string,
 ): void {
-  const now = performance.now();
+  const now = Math.floor(performance.now());
+  record.reports ??= { lastReportAt: -MIN_REPORT_INTERVAL_MS, lastProbeAt: -MIN_PROBE_INTERVAL_MS };
+  const limits = record.reports;
   const byteLength = typeof data === 'string' ? Buffer.byteLength(data) : (data as Buffer).length;
   const rest = text.slice(REPORT_TAG.length);
   if (byteLength <= MAX_REPORT_FRAME_BYTES && rest.startsWith(`${PROTOCOL_VERSION} probe `)) {
@@ -138,17 +140,17 @@ function handleTaggedFrame(
     // A probe that arrives after close() started gets no answer: that send would fail.
     if (
       PROBE_TOKEN.test(token) &&
-      now - record.lastProbeAt >= MIN_PROBE_INTERVAL_MS &&
+      now - limits.lastProbeAt >= MIN_PROBE_INTERVAL_MS &&
       socket._readyState === READY_STATE_OPEN
     ) {
-      record.lastProbeAt = now;
+      limits.lastProbeAt = now;
       socket.send(`${REPORT_TAG}${PROTOCOL_VERSION} ack ${token}`);
     }
     return;
   }
   const report =
     byteLength <= MAX_REPORT_FRAME_BYTES &&
-    now - record.lastReportAt >= MIN_REPORT_INTERVAL_MS &&
+    now - limits.lastReportAt >= MIN_REPORT_INTERVAL_MS &&
     rest.startsWith(`${PROTOCOL_VERSION} report `)
       ? parseReport(rest.slice(PROTOCOL_VERSION.length + 8))
       : undefined;
@@ -156,6 +158,6 @@ function handleTaggedFrame(
     metrics.countReport(false);
     return;
   }
-  record.lastReportAt = now;
+  limits.lastReportAt = now;
   metrics.recordReport(report);
 }

@@ -7,18 +7,20 @@ import type { PropertyPatcher } from './patcher.js';
 import { safely } from './safely.js';
 import { ATTR_ERROR_TYPE } from './semconv.js';
 
-/** State of one server handshake, kept on the raw socket until it ends. */
+/** State of one server handshake, held until it ends. */
 interface ServerHandshake {
   startedAt: number;
   route: string | undefined;
-  /** The socket's own `end` property, if it had one, to put back. */
-  ownEnd: unknown;
 }
 
-const kServerHandshake: unique symbol = Symbol('ws-otel.server-handshake');
 export const kPatched: unique symbol = Symbol.for('@ws-otel/instrumentation-ws.patched');
+const kEndWatched: unique symbol = Symbol.for('@ws-otel/instrumentation-ws.end-watched');
 
-type HandshakeSocket = Duplex & { [kServerHandshake]?: ServerHandshake | undefined };
+/**
+ * Handshakes in progress, by raw socket. A WeakMap rather than a property:
+ * adding properties to a socket costs memory for its whole life.
+ */
+const pending = new WeakMap<object, ServerHandshake>();
 
 const SUCCESS = {};
 
@@ -26,8 +28,10 @@ const SUCCESS = {};
  * Hooks `WebSocketServer.prototype.handleUpgrade`, the entry of every server
  * handshake in ws 7 and 8. A handshake ends either in the WebSocket's
  * `setSocket()` (101 written, see `finishServerHandshake`) or in `socket.end()`
- * with an HTTP error response, which is watched for the duration of the
- * handshake only and passed through unchanged.
+ * with an HTTP error response. To see the latter without adding anything to
+ * each socket, `end` is wrapped once on the prototype that provides it
+ * (`net.Socket.prototype` for TCP and TLS sockets): the wrapper looks the socket
+ * up among the pending handshakes and passes everything through unchanged.
  */
 export function patchWebSocketServer(
   prototype: object,
@@ -37,26 +41,39 @@ export function patchWebSocketServer(
   const claim = patcher.claim(prototype, kPatched);
   if (claim !== 'new') return claim === 'ours';
 
-  function endDuringHandshake(this: HandshakeSocket): unknown {
-    const handshake = this[kServerHandshake];
-    if (handshake !== undefined) {
-      releaseSocket(this, handshake);
-      safely(recordRejection, ctx, handshake, arguments[0]);
+  const watchEnd = (socket: object) => {
+    let owner = Object.getPrototypeOf(socket) as object | null;
+    while (owner !== null && !Object.hasOwn(owner, 'end')) owner = Object.getPrototypeOf(owner);
+    // A socket with an `end` of its own (a custom Duplex) is left alone: its
+    // successful handshakes are counted, its rejections are not.
+    if (
+      owner === null ||
+      Object.hasOwn(socket, 'end') ||
+      patcher.claim(owner, kEndWatched) !== 'new'
+    ) {
+      return;
     }
-    // biome-ignore lint/complexity/noBannedTypes: forwarding to whatever end is now in place
-    return (this.end as Function).apply(this, arguments);
-  }
+    patcher.wrapMethod(
+      owner,
+      'end',
+      (original) =>
+        function end(this: object) {
+          const handshake = pending.get(this);
+          if (handshake !== undefined) {
+            pending.delete(this);
+            safely(recordRejection, ctx, handshake, arguments[0]);
+          }
+          return original.apply(this, arguments);
+        },
+    );
+  };
 
   patcher.wrapMethod(
     prototype,
     'handleUpgrade',
     (original) =>
-      function handleUpgrade(
-        this: WebSocketServerInternals,
-        req: IncomingMessage,
-        socket: HandshakeSocket,
-      ) {
-        safely(startHandshake, ctx, this, req, socket, endDuringHandshake);
+      function handleUpgrade(this: WebSocketServerInternals, req: IncomingMessage, socket: Duplex) {
+        safely(startHandshake, ctx, this, req, socket, watchEnd);
         return original.apply(this, arguments);
       },
   );
@@ -67,12 +84,10 @@ function startHandshake(
   ctx: HookContext,
   server: WebSocketServerInternals,
   req: IncomingMessage,
-  socket: HandshakeSocket,
-  endSpy: () => unknown,
+  socket: Duplex,
+  watchEnd: (socket: object) => void,
 ): void {
-  if (socket === null || typeof socket !== 'object' || socket[kServerHandshake] !== undefined) {
-    return;
-  }
+  if (socket === null || typeof socket !== 'object' || pending.has(socket)) return;
   const { routeFor } = ctx.config;
   let route: string | undefined;
   if (routeFor !== undefined) {
@@ -84,22 +99,8 @@ function startHandshake(
   } else if (server.options?.path) {
     route = ctx.routes.fold(server.options.path);
   }
-  socket[kServerHandshake] = {
-    startedAt: performance.now(),
-    route,
-    ownEnd: Object.hasOwn(socket, 'end') ? socket.end : undefined,
-  };
-  (socket as { end: unknown }).end = endSpy;
-}
-
-function releaseSocket(socket: HandshakeSocket, handshake: ServerHandshake): void {
-  socket[kServerHandshake] = undefined;
-  // Assign, never delete: deleting a property turns the socket into a
-  // dictionary-mode object, which makes every later access to it slower and
-  // costs about a kilobyte per connection. The own property now holds the very
-  // function the prototype would have given.
-  (socket as { end: unknown }).end =
-    handshake.ownEnd ?? (Object.getPrototypeOf(socket) as { end: unknown }).end;
+  watchEnd(socket);
+  pending.set(socket, { startedAt: performance.now(), route });
 }
 
 function recordRejection(ctx: HookContext, handshake: ServerHandshake, response: unknown): void {
@@ -114,9 +115,9 @@ function recordRejection(ctx: HookContext, handshake: ServerHandshake, response:
  * 101 response: records the handshake and hands over its route.
  */
 export function finishServerHandshake(ctx: HookContext, socket: unknown): string | undefined {
-  const handshake = (socket as HandshakeSocket | null)?.[kServerHandshake];
+  const handshake = pending.get(socket as object);
   if (handshake === undefined) return undefined;
-  releaseSocket(socket as HandshakeSocket, handshake);
+  pending.delete(socket as object);
   ctx.metrics.recordHandshake(
     SIDE_SERVER,
     (performance.now() - handshake.startedAt) / 1000,

@@ -9,7 +9,12 @@ import {
 } from './internal-types.js';
 import { clientHandshakeErrorType, closeAttributes, errorTypeOf } from './outcomes.js';
 import type { PropertyPatcher } from './patcher.js';
-import { ConnectionRecord, kConnectionRecord } from './registry.js';
+import {
+  ConnectionRecord,
+  kConnectionRecord,
+  LOCAL_END_CLOSE,
+  LOCAL_END_TERMINATE,
+} from './registry.js';
 import { handleReporterFrame } from './reports.js';
 import { safely } from './safely.js';
 import {
@@ -210,7 +215,7 @@ export function patchWebSocket(
           this._readyState === READY_STATE_OPEN &&
           !this._closeFrameReceived
         ) {
-          record.closedLocally = true;
+          record.localEnd = LOCAL_END_CLOSE;
         }
         return original.apply(this, arguments);
       },
@@ -223,8 +228,7 @@ export function patchWebSocket(
       function terminate(this: Socket) {
         const record = this[kConnectionRecord];
         if (record !== undefined && this._readyState <= 2 && !this._closeFrameReceived) {
-          record.closedLocally = true;
-          record.terminated = true;
+          record.localEnd = LOCAL_END_TERMINATE;
         }
         return original.apply(this, arguments);
       },
@@ -269,7 +273,7 @@ function openConnection(
       ctx.metrics.recordHandshake(SIDE_CLIENT, (now - handshake.startedAt) / 1000, SUCCESS);
     }
   }
-  const record = new ConnectionRecord(ws, side, now, route);
+  const record = new ConnectionRecord(ws, side, Math.floor(now), route);
   ws[kConnectionRecord] = record;
   ctx.registry.add(record);
 }
@@ -299,7 +303,7 @@ function closeConnection(ctx: HookContext, ws: Socket, pendingClients: Set<objec
     if (!ctx.registry.remove(record)) return;
     const attributes = closeAttributes(record, ws);
     // Errors that terminate() itself causes (ECANCELED) are not the connection's.
-    const socketError = record.terminated ? undefined : ws._socket?.errored;
+    const socketError = record.localEnd === LOCAL_END_TERMINATE ? undefined : ws._socket?.errored;
     if (socketError) ctx.metrics.countError(record.side, errorTypeOf(socketError));
     const seconds = (performance.now() - record.openedAt) / 1000;
     ctx.metrics.recordConnection(record.side, seconds, attributes);

@@ -1,0 +1,116 @@
+/**
+ * Load generator that opens, holds, counts and closes many idle client
+ * connections. It serves the broadcast (receivers), churn, idle and scrape
+ * scenarios. Connections are spread over the given loopback source addresses
+ * because one address runs out of ephemeral ports near 28,000.
+ */
+import { WebSocket } from 'ws';
+import { serve } from './ipc.mjs';
+
+const CLIENT_OPTIONS = { perMessageDeflate: false };
+
+const held = new Set();
+let failures = 0;
+let received = 0;
+let messageWaiter;
+
+function onMessage() {
+  received++;
+  if (messageWaiter !== undefined && received >= messageWaiter.target) {
+    const { resolve, target } = messageWaiter;
+    messageWaiter = undefined;
+    received -= target;
+    resolve();
+  }
+}
+
+/** Opens one connection; resolves with the socket, or undefined when it failed. */
+function openOne(url, localAddress) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { ...CLIENT_OPTIONS, localAddress });
+    let opened = false;
+    ws.on('open', () => {
+      opened = true;
+      resolve(ws);
+    });
+    ws.on('message', onMessage);
+    ws.on('error', () => {
+      failures++;
+    });
+    ws.on('close', () => {
+      held.delete(ws);
+      if (!opened) resolve(undefined);
+    });
+  });
+}
+
+/** Opens `count` connections, at most `concurrency` handshakes at a time. */
+async function openMany(url, count, addresses, concurrency) {
+  const sockets = [];
+  let next = 0;
+  async function worker() {
+    while (next < count) {
+      const index = next++;
+      const ws = await openOne(url, addresses[index % addresses.length]);
+      if (ws !== undefined) sockets.push(ws);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return sockets;
+}
+
+function closeAll(sockets) {
+  return Promise.all(
+    sockets.map(
+      (ws) =>
+        new Promise((resolve) => {
+          if (ws.readyState === WebSocket.CLOSED) return resolve();
+          ws.once('close', resolve);
+          ws.close(1000);
+        }),
+    ),
+  );
+}
+
+serve({
+  /** Opens connections and keeps them open. */
+  async open({ url, count, addresses, concurrency = 200 }) {
+    const failuresBefore = failures;
+    const sockets = await openMany(url, count, addresses, concurrency);
+    for (const ws of sockets) held.add(ws);
+    return { opened: sockets.length, held: held.size, failures: failures - failuresBefore };
+  },
+
+  /** Resolves when every held connection got `each` more messages (counted since the last wait). */
+  waitForMessages({ each }) {
+    const target = held.size * each;
+    if (received >= target) {
+      received -= target;
+      return { target };
+    }
+    return new Promise((resolve) => {
+      messageWaiter = { target, resolve: () => resolve({ target }) };
+    });
+  },
+
+  /** Opens `total` connections in batches of `batch`; each batch is opened, then closed by the client. */
+  async churn({ url, total, batch, addresses }) {
+    const failuresBefore = failures;
+    let opened = 0;
+    for (let done = 0; done < total; done += batch) {
+      const sockets = await openMany(url, Math.min(batch, total - done), addresses, batch);
+      opened += sockets.length;
+      await closeAll(sockets);
+    }
+    return { opened, failures: failures - failuresBefore };
+  },
+
+  async closeAll() {
+    await closeAll([...held]);
+    return { held: held.size };
+  },
+
+  exit() {
+    setImmediate(() => process.exit(0));
+  },
+});

@@ -1,0 +1,151 @@
+/**
+ * Profiles one run of a scenario with `node --cpu-prof` and prints where the
+ * server spent its CPU: the top frames by self time and the share of each
+ * package, for bare and instrumented side by side. Only samples inside the
+ * scenario's measurement window count, when the scenario has one.
+ *
+ *   node bench/profile.mjs <scenario> [variant ...]   (default: bare instrumented)
+ *
+ * Environment: BENCH_QUICK=1 for the smaller workloads, BENCH_PROFILE_TOP (default 25).
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import * as format from './format.mjs';
+import { snapshotInstrumentation, startServer, VARIANTS } from './processes.mjs';
+import { scenarios } from './scenarios/index.mjs';
+
+const [name, ...requested] = process.argv.slice(2);
+const variants = requested.length > 0 ? requested : ['bare', 'instrumented'];
+const quick = process.env.BENCH_QUICK === '1';
+const top = Number(process.env.BENCH_PROFILE_TOP ?? 25);
+// Finer than the default 1 ms, so short frames on the message path show up.
+const SAMPLE_INTERVAL_US = 100;
+
+/** Which part of the stack a frame belongs to, from its script URL. */
+function category({ functionName, url }) {
+  if (url === '') {
+    if (functionName === '(garbage collector)') return 'garbage collector';
+    if (functionName === '(idle)') return 'idle';
+    if (functionName === '(program)') return '(program): native, outside JS';
+    return 'native builtins';
+  }
+  if (url.includes('instrumentation-ws') || url.includes('.snapshots/')) {
+    return '@ws-otel/instrumentation-ws';
+  }
+  if (url.includes('@opentelemetry')) return '@opentelemetry/*';
+  if (/[/\\]ws[/\\]lib[/\\]/.test(url)) return 'ws';
+  if (url.startsWith('node:')) return 'node core (JS)';
+  if (url.includes('bench')) return 'bench app';
+  return 'other';
+}
+
+/** A readable place for a frame: the package-relative path and line, never the machine's path. */
+function place({ url, lineNumber }) {
+  if (url === '') return '';
+  const snapshot = url.indexOf('.snapshots/');
+  if (snapshot !== -1) {
+    // results/.snapshots/<hash>/dist/x.js is the package's dist/x.js.
+    const inPackage = url.slice(snapshot).split('/').slice(2).join('/');
+    return `instrumentation-ws/${inPackage}:${lineNumber + 1}`;
+  }
+  const relative = url.includes('node_modules/')
+    ? url.slice(url.lastIndexOf('node_modules/') + 'node_modules/'.length)
+    : url.split('/').slice(-3).join('/');
+  return `${relative}:${lineNumber + 1}`;
+}
+
+/**
+ * Self time in µs per frame and per category, from samples inside [begin, end].
+ * Each sample counts as one interval: the gap before a late sample is wall
+ * time (the process may have been waiting for a core), not CPU time.
+ */
+function selfTimes(profile, window) {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const frames = new Map();
+  const categories = new Map();
+  let total = 0;
+  let time = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    time += profile.timeDeltas[i];
+    if (window !== undefined && (time < window.begin || time > window.end)) continue;
+    const { callFrame } = nodes.get(profile.samples[i]);
+    if (callFrame.functionName === '(idle)') continue;
+    const key = `${callFrame.functionName || '(anonymous)'}  ${place(callFrame)}`;
+    frames.set(key, (frames.get(key) ?? 0) + SAMPLE_INTERVAL_US);
+    const group = category(callFrame);
+    categories.set(group, (categories.get(group) ?? 0) + SAMPLE_INTERVAL_US);
+    total += SAMPLE_INTERVAL_US;
+  }
+  const sorted = (map) => [...map.entries()].sort((a, b) => b[1] - a[1]);
+  return { total, frames: sorted(frames), categories: sorted(categories) };
+}
+
+function print(variant, times, inWindow) {
+  const share = (us) => format.percent(us / times.total);
+  console.log(
+    `\n## ${VARIANTS[variant].label}: ${format.number(times.total / 1000, 1)} ms of CPU in samples (${inWindow ? 'measurement window' : 'whole process'})\n`,
+  );
+  console.log('| package | self time | share |\n|---|---|---|');
+  for (const [group, us] of times.categories) {
+    console.log(`| ${group} | ${format.number(us / 1000, 1)} ms | ${share(us)} |`);
+  }
+  console.log(`\n| self time | share | frame |\n|---|---|---|`);
+  for (const [frame, us] of times.frames.slice(0, top)) {
+    console.log(`| ${format.number(us / 1000, 1)} ms | ${share(us)} | ${frame} |`);
+  }
+}
+
+async function profileOnce(scenario, variant, dir) {
+  mkdirSync(dir, { recursive: true });
+  const server = await startServer(variant, [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+    '--cpu-prof-interval',
+    String(SAMPLE_INTERVAL_US),
+  ]);
+  let result;
+  try {
+    result = await scenario.run(server, scenario.params(quick));
+  } finally {
+    await server.stop();
+  }
+  const file = readdirSync(dir).find((entry) => entry.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`no profile written in ${dir}`);
+  return {
+    result,
+    profile: JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')),
+    file: `${dir}/${file}`,
+  };
+}
+
+async function main() {
+  const scenario = scenarios.find((s) => s.name === name && s.skip === undefined);
+  if (scenario === undefined) {
+    const names = scenarios.filter((s) => s.skip === undefined).map((s) => s.name);
+    throw new Error(`usage: profile.mjs <${names.join('|')}> [variant ...]`);
+  }
+  const stamp = new Date()
+    .toISOString()
+    .replaceAll(':', '-')
+    .replace(/\.\d+Z$/, 'Z');
+  const base = new URL(`results/profiles/${stamp}-${name}/`, import.meta.url).pathname;
+  const build = snapshotInstrumentation();
+  console.log(
+    `# CPU profile of the ${name} scenario (${quick ? 'quick' : 'full'} workload, build ${build})`,
+  );
+  for (const variant of variants) {
+    if (!scenario.variants.includes(variant)) continue;
+    const { result, profile, file } = await profileOnce(scenario, variant, `${base}${variant}`);
+    const window = result.window?.monotonicUs;
+    let times = selfTimes(profile, window);
+    const inWindow = window !== undefined && times.total > 0;
+    if (!inWindow) times = selfTimes(profile, undefined);
+    print(variant, times, inWindow);
+    console.log(`\nProfile: ${file}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+/**
+ * The shared shape of the CPU and memory scenarios: every round runs bare,
+ * instrumented, instrumented with the histogram, and bare again (A/A); each
+ * variant is compared with the round's first bare run.
+ */
+import * as format from '../format.mjs';
+import { completeRounds, pairwise, spread, values, variation } from '../stats.mjs';
+
+export const COMPARED_VARIANTS = ['bare', 'instrumented', 'histogram', 'bare2'];
+
+/** Above this, the bare server's cost per unit moved between rounds more than noise should move it. */
+const UNSTABLE_CV = 0.05;
+
+/**
+ * One table row for `key`. `compare` is 'ratio' (variant / bare) or 'delta'
+ * (variant − bare); `target` = { text, limit } applies to the instrumented
+ * median with default options; the histogram is opt-in and has no target.
+ */
+export function comparisonRow(rounds, { key, metric, unit, digits = 2, compare, target }) {
+  const complete = completeRounds(rounds, COMPARED_VARIANTS);
+  const bare = spread(values(complete, key, 'bare'));
+  const aa = spread(pairwise(complete, key, 'bare2', compare));
+  const instrumented = spread(pairwise(complete, key, 'instrumented', compare));
+  const histogram = spread(pairwise(complete, key, 'histogram', compare));
+  const show = (s) => (compare === 'ratio' ? format.ratio(s) : format.delta(s, unit));
+  const pass =
+    target === undefined || instrumented === undefined
+      ? undefined
+      : instrumented.median <= target.limit;
+  return {
+    metric,
+    key,
+    unit,
+    compare,
+    rounds: complete.length,
+    target: target?.text,
+    pass,
+    data: { bare, aa, instrumented, histogram },
+    cells: {
+      bare: format.absolute(bare, unit, digits),
+      aa: show(aa),
+      instrumented: show(instrumented),
+      histogram: show(histogram),
+    },
+  };
+}
+
+/**
+ * Whether the load generators kept the server fed: the bare server's
+ * per-unit CPU must be steady across rounds, and its event loop busy.
+ */
+export function loadCheck(rounds, { scenario, key, what }) {
+  const complete = completeRounds(rounds, ['bare']);
+  const bare = values(complete, key, 'bare');
+  const elu = values(complete, 'eventLoopUtilization', 'bare');
+  const loader = values(complete, 'loaderCpuShare', 'bare').filter((v) => v !== undefined);
+  const cv = variation(bare);
+  const eluMedian = spread(elu)?.median ?? 0;
+  const loaderMedian = spread(loader)?.median;
+  let verdict;
+  if (eluMedian >= 0.95) {
+    verdict =
+      loaderMedian !== undefined && loaderMedian >= 0.9
+        ? 'both sides near saturation, but the server never waited for input, so the load generator did not starve it'
+        : 'the server was the busy side: its event loop never waited for input';
+  } else if (loaderMedian !== undefined && loaderMedian >= 0.9) {
+    verdict = 'the load generator was saturated: it, not the server, set the pace';
+  } else {
+    verdict = 'neither side saturated: the workload paces itself';
+  }
+  if (cv > UNSTABLE_CV)
+    verdict += `; CV above ${format.percent(UNSTABLE_CV, 0)}: the bare cost moved between rounds`;
+  const parts = [
+    `bare ${what} CV ${format.percent(cv)} over ${bare.length} rounds`,
+    `bare server event-loop utilisation ${format.number(eluMedian)}`,
+  ];
+  if (loaderMedian !== undefined)
+    parts.push(`load generator CPU ${format.percent(loaderMedian, 0)} of one core`);
+  return {
+    scenario,
+    cv,
+    eventLoopUtilization: eluMedian,
+    loaderCpuShare: loaderMedian,
+    verdict,
+    text: `${parts.join('; ')}: ${verdict}`,
+  };
+}
