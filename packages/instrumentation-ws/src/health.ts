@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { active } from './active.js';
 import { HealthSampler } from './health-sampler.js';
 import { SIDE_CLIENT, SIDE_SERVER } from './internal-types.js';
-import { healthOf } from './registry.js';
 import {
   DIRECTION_RECEIVED,
   DIRECTION_SENT,
@@ -92,9 +91,8 @@ export function createHealthHandler(options: HealthHandlerOptions = {}): HealthH
       [0, 0, 0],
     ];
     const byRoute: Record<string, number> = {};
-    const maxMissed = state?.config.heartbeat.maxMissed ?? 0;
     for (const record of state?.registry.records ?? []) {
-      byHealth[record.side]![healthOf(record, maxMissed)]!++;
+      byHealth[record.side]![record.health]!++;
       if (record.side === SIDE_SERVER && record.route !== undefined) {
         byRoute[record.route] = (byRoute[record.route] ?? 0) + 1;
       }

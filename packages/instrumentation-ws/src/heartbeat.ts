@@ -5,8 +5,9 @@ import type { WsMetrics } from './metrics.js';
 import {
   type ConnectionRecord,
   type ConnectionRegistry,
+  HEALTH_DEGRADED,
+  HEALTH_HEALTHY,
   HEALTH_UNRESPONSIVE,
-  healthOf,
 } from './registry.js';
 import { RttWindow } from './rtt-window.js';
 import { ERROR_TYPE_VALUE_HEARTBEAT_TIMEOUT } from './semconv.js';
@@ -172,7 +173,11 @@ export class HeartbeatScheduler {
       record.missed++;
       metrics.countHeartbeatTimeout(record.side);
       this.timeouts[record.side]!++;
-      if (terminate && healthOf(record, maxMissed) === HEALTH_UNRESPONSIVE) {
+      this.registry.setHealth(
+        record,
+        record.missed > maxMissed ? HEALTH_UNRESPONSIVE : HEALTH_DEGRADED,
+      );
+      if (terminate && record.health === HEALTH_UNRESPONSIVE) {
         record.errorType = ERROR_TYPE_VALUE_HEARTBEAT_TIMEOUT;
         metrics.countHeartbeatTermination(record.side);
         this.terminations[record.side]!++;
@@ -204,6 +209,7 @@ export class HeartbeatScheduler {
     const seconds = rttMs / 1000;
     record.pingSeq = 0;
     record.missed = 0;
+    this.registry.setHealth(record, HEALTH_HEALTHY);
     this.rtt.add(seconds, now);
     this.metrics().recordHeartbeatRtt(record.side as Side, seconds);
   }

@@ -55,7 +55,6 @@ class InstrumentationState implements ActiveInstrumentation {
     traffic: this.traffic,
     routes: () => this.routes,
     backpressureThreshold: () => this.config.backpressureThreshold,
-    maxMissed: () => this.config.heartbeat.maxMissed,
   };
 }
 

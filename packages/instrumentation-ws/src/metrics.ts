@@ -9,7 +9,7 @@ import {
   ValueType,
 } from '@opentelemetry/api';
 import { SIDE_CLIENT, SIDE_SERVER, type Side } from './internal-types.js';
-import { type ConnectionRegistry, healthOf } from './registry.js';
+import type { ConnectionRecord, ConnectionRegistry } from './registry.js';
 import { type ClientReport, REPORTED_ERROR_TYPES } from './reports.js';
 import type { RouteCap } from './routes.js';
 import * as sc from './semconv.js';
@@ -124,7 +124,6 @@ export interface MetricSources {
   traffic: TrafficCounters;
   routes: () => RouteCap;
   backpressureThreshold: () => number;
-  maxMissed: () => number;
 }
 
 /**
@@ -241,46 +240,49 @@ export class WsMetrics {
     this.observeBackpressure(result);
   }
 
-  /** Sums what live server connections have queued; `bufferedAmount` is ws's own getter. */
+  /**
+   * Sums what server connections have queued (`bufferedAmount`, ws's own
+   * getter). Only connections whose sends left data in the socket are read;
+   * the ones that have drained leave the list here.
+   */
   private observeBackpressure(result: {
     observe(metric: ObservableGauge | ObservableUpDownCounter, value: number): void;
   }): void {
     const threshold = this.sources.backpressureThreshold();
+    const { registry } = this.sources;
+    const stillQueued: ConnectionRecord[] = [];
     let queued = 0;
     let backpressured = 0;
-    for (const record of this.sources.registry.records) {
-      if (record.side !== SIDE_SERVER) continue;
+    for (const record of registry.queued) {
       const buffered = (record.socket as { bufferedAmount?: unknown }).bufferedAmount;
-      if (typeof buffered !== 'number') continue;
+      if (record.slot < 0 || typeof buffered !== 'number' || buffered === 0) {
+        record.queued = false;
+        continue;
+      }
+      stillQueued.push(record);
       queued += buffered;
       if (buffered >= threshold) backpressured++;
     }
+    registry.queued = stillQueued;
     result.observe(this.server.sendQueueSize, queued);
     result.observe(this.server.backpressured, backpressured);
   }
 
-  /** Counts live connections by side, route and health, always reporting every health. */
+  /** Live connections by side, route and health, from the counts the registry keeps. */
   private observeActive(result: {
     observe(metric: ObservableUpDownCounter, value: number, attributes?: Attributes): void;
   }): void {
-    const tallies: [Map<string | undefined, number[]>, Map<string | undefined, number[]>] = [
-      new Map([[undefined, [0, 0, 0]]]),
-      new Map([[undefined, [0, 0, 0]]]),
-    ];
-    // Routes once seen keep reporting (0 when empty) so their series never go stale.
-    for (const route of this.sources.routes().known()) tallies[SIDE_SERVER].set(route, [0, 0, 0]);
-    const maxMissed = this.sources.maxMissed();
-    for (const record of this.sources.registry.records) {
-      const bySide = tallies[record.side];
-      let counts = bySide.get(record.route);
-      if (counts === undefined) {
-        counts = [0, 0, 0];
-        bySide.set(record.route, counts);
-      }
-      counts[healthOf(record, maxMissed)]!++;
-    }
+    const { active } = this.sources.registry;
     for (const side of SIDES) {
-      for (const [route, counts] of tallies[side]) {
+      const byRoute = new Map(active[side]);
+      if (!byRoute.has(undefined)) byRoute.set(undefined, [0, 0, 0]);
+      // Routes once seen keep reporting (0 when empty), so their series never go stale.
+      if (side === SIDE_SERVER) {
+        for (const route of this.sources.routes().known()) {
+          if (!byRoute.has(route)) byRoute.set(route, [0, 0, 0]);
+        }
+      }
+      for (const [route, counts] of byRoute) {
         for (let health = 0; health < HEALTH_VALUES.length; health++) {
           const attributes: Attributes = {
             [sc.ATTR_WEBSOCKET_CONNECTION_HEALTH]: HEALTH_VALUES[health],

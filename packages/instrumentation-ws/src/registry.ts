@@ -21,6 +21,9 @@ export class ConnectionRecord {
   // Every field holds a small integer, a string or an object: no double is
   // stored, so no field needs a boxed number and 10,000 records stay small.
   slot = -1;
+  health = HEALTH_HEALTHY;
+  /** Listed in `ConnectionRegistry.queued`: a send left data waiting in the socket. */
+  queued = false;
   /** How this side ended it: LOCAL_END_NONE, LOCAL_END_CLOSE or LOCAL_END_TERMINATE. */
   localEnd = LOCAL_END_NONE;
   /** The last fan-out group this socket was counted in, so repeats are not recipients. */
@@ -29,7 +32,7 @@ export class ConnectionRecord {
   pingSeq = 0;
   /** When the last ping (ours, or the app's in observe mode) was sent, in whole ms; 0 for never. */
   pingSentAt = 0;
-  /** Pongs missed in a row; the connection's health follows from it (see `healthOf`). */
+  /** Pongs missed in a row. */
   missed = 0;
   /** The first error seen on the open connection (a `WS_ERR_*` or errno code). */
   errorType: string | undefined = undefined;
@@ -49,28 +52,30 @@ export class ConnectionRecord {
   }
 }
 
-/**
- * `healthy` (no pong missed since the last one answered), `degraded` (missed
- * some) or `unresponsive` (missed more than `maxMissed`): derived, not stored.
- */
-export function healthOf(record: ConnectionRecord, maxMissed: number): number {
-  if (record.missed === 0) return HEALTH_HEALTHY;
-  return record.missed > maxMissed ? HEALTH_UNRESPONSIVE : HEALTH_DEGRADED;
-}
-
 /** When a connection's last client report was accepted, and its last probe answered (ms). */
 export interface ReportLimits {
   lastReportAt: number;
   lastProbeAt: number;
 }
 
-/** The live connections of both sides, in a dense array with O(1) add and remove. */
+/** Live connections counted by route and health, per side: [side] route -> [healthy, degraded, unresponsive]. */
+export type ActiveCounts = [Map<string | undefined, number[]>, Map<string | undefined, number[]>];
+
+/**
+ * The live connections of both sides, in a dense array with O(1) add and
+ * remove, with their counts by route and health kept as they change (so a
+ * collection reads a handful of numbers, not every connection), and the short
+ * list of connections whose sends left data queued.
+ */
 export class ConnectionRegistry {
   readonly records: ConnectionRecord[] = [];
+  readonly active: ActiveCounts = [new Map(), new Map()];
+  queued: ConnectionRecord[] = [];
 
   add(record: ConnectionRecord): void {
     record.slot = this.records.length;
     this.records.push(record);
+    this.count(record, 1);
   }
 
   /** Removes a record; false when it was not (or no longer) held here. */
@@ -83,11 +88,37 @@ export class ConnectionRegistry {
       last.slot = slot;
     }
     record.slot = -1;
+    this.count(record, -1);
     return true;
+  }
+
+  setHealth(record: ConnectionRecord, health: number): void {
+    if (record.health === health) return;
+    if (record.slot >= 0) this.count(record, -1);
+    record.health = health;
+    if (record.slot >= 0) this.count(record, 1);
+  }
+
+  noteQueued(record: ConnectionRecord): void {
+    record.queued = true;
+    this.queued.push(record);
   }
 
   clear(): void {
     for (const record of this.records) record.slot = -1;
     this.records.length = 0;
+    this.active[0].clear();
+    this.active[1].clear();
+    this.queued = [];
+  }
+
+  private count(record: ConnectionRecord, delta: number): void {
+    const byRoute = this.active[record.side];
+    let counts = byRoute.get(record.route);
+    if (counts === undefined) {
+      counts = [0, 0, 0];
+      byRoute.set(record.route, counts);
+    }
+    counts[record.health]! += delta;
   }
 }

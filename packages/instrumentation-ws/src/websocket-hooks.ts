@@ -157,8 +157,9 @@ export function patchWebSocket(
     (original) =>
       function send(this: Socket, data: unknown, options: unknown) {
         const state = this._readyState;
-        if (this._isServer && ctx.config.broadcastDetection) {
-          ctx.fanOut.noteSend(this[kConnectionRecord], data, state);
+        const record = this._isServer ? this[kConnectionRecord] : undefined;
+        if (record !== undefined && ctx.config.broadcastDetection) {
+          ctx.fanOut.noteSend(record, data, state);
         }
         if (state === READY_STATE_OPEN) {
           const opts =
@@ -180,7 +181,14 @@ export function patchWebSocket(
         } else if (state > READY_STATE_OPEN && this[kConnectionRecord] !== undefined) {
           safely(countSendNotOpen, ctx, this);
         }
-        return original.apply(this, arguments);
+        const result = original.apply(this, arguments);
+        // Data left in the socket's own buffer after a send means the peer is
+        // not keeping up: such connections are the ones the backpressure
+        // gauges read at collection, instead of all of them.
+        if (record !== undefined && !record.queued && (this._socket?.writableLength ?? 0) > 0) {
+          ctx.registry.noteQueued(record);
+        }
+        return result;
       },
   );
 
