@@ -12,3 +12,24 @@ export interface ActiveInstrumentation extends HookContext {
  * `drain()`). Undefined while none is enabled.
  */
 export const active: { current: ActiveInstrumentation | undefined } = { current: undefined };
+
+const patchedListeners: Array<() => void> = [];
+let patchedOnce = false;
+
+/**
+ * Runs `listener` once ws has been patched in this process (at once if it
+ * already has). Zero-code uses it to start exporters only in the process that
+ * really loads ws, not in every process that inherits NODE_OPTIONS (npm, a
+ * test runner's wrapper) and would otherwise take the metrics port first.
+ */
+export function whenWsIsPatched(listener: () => void): void {
+  if (patchedOnce) listener();
+  else patchedListeners.push(listener);
+}
+
+/** Called by the instrumentation each time it patches a copy of ws. */
+export function notifyWsPatched(): void {
+  if (patchedOnce) return;
+  patchedOnce = true;
+  for (const listener of patchedListeners.splice(0)) listener();
+}

@@ -3,7 +3,7 @@ import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
-import { type ActiveInstrumentation, active } from './active.js';
+import { type ActiveInstrumentation, active, notifyWsPatched } from './active.js';
 import { FanOutDetector } from './broadcast.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
 import { HeartbeatScheduler } from './heartbeat.js';
@@ -190,6 +190,7 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
       state.patched = true;
       state.heartbeat.start();
     }
+    notifyWsPatched();
   }
 
   private patchServerClass(cls: { prototype: object } | undefined): void {

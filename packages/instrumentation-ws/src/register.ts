@@ -1,8 +1,8 @@
 /**
  * Zero-code entry: `node --require @ws-otel/instrumentation-ws/register app.js`
- * or `node --import @ws-otel/instrumentation-ws/register app.mjs`. Sets up a
- * MeterProvider from the standard OTEL_* variables and the instrumentation
- * from OTEL_WS_*; metrics only. Nothing here may stop the host app.
+ * or `node --import @ws-otel/instrumentation-ws/register app.mjs`. Sets up the
+ * instrumentation from OTEL_WS_* and, once ws is loaded, a MeterProvider from
+ * the standard OTEL_* variables; metrics only. Nothing here may stop the host app.
  */
 
 import { createServer } from 'node:http';
@@ -10,6 +10,7 @@ import { DiagConsoleLogger, DiagLogLevel, diag, metrics } from '@opentelemetry/a
 import { diagLogLevelFromString, setGlobalErrorHandler } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { whenWsIsPatched } from './active.js';
 import { configFromEnv } from './config.js';
 import { createHealthHandler } from './health.js';
 import { WsInstrumentation } from './instrumentation.js';
@@ -29,16 +30,24 @@ function start(env: NodeJS.ProcessEnv): void {
     diag.info(`${LOG_PREFIX} OTEL_SDK_DISABLED=true, not starting`);
     return;
   }
-  reportExportErrorsOnce();
-  const provider = new MeterProvider({
-    resource: defaultResource().merge(detectResources({ detectors: [envDetector] })),
-    readers: metricReadersFromEnv(env),
-  });
-  metrics.setGlobalMeterProvider(provider);
+  // The hooks go in now; exporters, the health port and signal handlers only
+  // once this process actually loads ws.
   const instrumentation = new WsInstrumentation(configFromEnv(env));
-  instrumentation.setMeterProvider(provider);
-  serveHealth(env);
-  stopOnExit(provider);
+  whenWsIsPatched(() => {
+    try {
+      reportExportErrorsOnce();
+      const provider = new MeterProvider({
+        resource: defaultResource().merge(detectResources({ detectors: [envDetector] })),
+        readers: metricReadersFromEnv(env),
+      });
+      metrics.setGlobalMeterProvider(provider);
+      instrumentation.setMeterProvider(provider);
+      serveHealth(env);
+      stopOnExit(provider);
+    } catch (error) {
+      diag.error(`${LOG_PREFIX} could not start exporting; the app is unaffected`, error);
+    }
+  });
 }
 
 /** `OTEL_WS_HEALTH_PORT`: /livez, /readyz, /healthz and /stats on a port of their own. */

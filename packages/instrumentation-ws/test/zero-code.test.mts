@@ -145,6 +145,35 @@ describe('zero-code exporters that fail', () => {
     assert.match(lines[0]!, /metrics export failed \(.+\); the app is unaffected/);
   });
 
+  it('a process that never loads ws (npm, a wrapper with NODE_OPTIONS) takes no port', async () => {
+    const port = await freePort();
+    const app = startNode(
+      [
+        '--require',
+        REGISTER,
+        '-e',
+        'console.log(JSON.stringify({ ready: true })); setTimeout(() => {}, 1500);',
+      ],
+      {
+        env: {
+          OTEL_METRICS_EXPORTER: 'prometheus',
+          OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+          OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+        },
+      },
+    );
+    await app.ready;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The port is still free for the process that will load ws.
+    const probe = createServer();
+    probe.listen(port, '127.0.0.1');
+    await once(probe, 'listening');
+    probe.close();
+    const result = await app.exited;
+    assert.equal(result.code, 0);
+    assert.equal(result.stderr, '');
+  });
+
   it('OTEL_SDK_DISABLED=true starts nothing', async () => {
     const app = startNode(['--require', REGISTER, 'zero-code-app.cjs'], {
       env: {
