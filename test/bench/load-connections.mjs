@@ -1,8 +1,9 @@
 /**
  * Load generator that opens, holds, counts and closes many idle client
- * connections. It serves the broadcast (receivers), churn, idle and scrape
- * scenarios. Connections are spread over the given loopback source addresses
- * because one address runs out of ephemeral ports near 28,000.
+ * connections. It serves the broadcast (receivers), churn, idle, heartbeat
+ * and scrape scenarios. Connections are spread over the given loopback source
+ * addresses because one address runs out of ephemeral ports near 28,000.
+ * Each connection counts the server's pings (ws answers them on its own).
  */
 import { WebSocket } from 'ws';
 import { serve } from './ipc.mjs';
@@ -13,6 +14,7 @@ const held = new Set();
 let failures = 0;
 let received = 0;
 let messageWaiter;
+let pingsSince = { cpu: process.cpuUsage(), wallMs: performance.now() };
 
 function onMessage() {
   received++;
@@ -24,10 +26,16 @@ function onMessage() {
   }
 }
 
+function onPing() {
+  this.pings++;
+}
+
 /** Opens one connection; resolves with the socket, or undefined when it failed. */
 function openOne(url, localAddress) {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, { ...CLIENT_OPTIONS, localAddress });
+    ws.pings = 0;
+    ws.on('ping', onPing);
     let opened = false;
     ws.on('open', () => {
       opened = true;
@@ -103,6 +111,35 @@ serve({
       await closeAll(sockets);
     }
     return { opened, failures: failures - failuresBefore };
+  },
+
+  /**
+   * Pings each held connection got since the last call (fewest, most, and
+   * how many connections got each count), and this process's CPU time over
+   * the same span; then starts counting again.
+   */
+  takePings() {
+    const perCount = {};
+    let min = Infinity;
+    let max = 0;
+    for (const ws of held) {
+      perCount[ws.pings] = (perCount[ws.pings] ?? 0) + 1;
+      min = Math.min(min, ws.pings);
+      max = Math.max(max, ws.pings);
+      ws.pings = 0;
+    }
+    const cpu = process.cpuUsage(pingsSince.cpu);
+    const now = performance.now();
+    const result = {
+      connections: held.size,
+      min,
+      max,
+      perCount,
+      cpuUs: cpu.user + cpu.system,
+      wallMs: now - pingsSince.wallMs,
+    };
+    pingsSince = { cpu: process.cpuUsage(), wallMs: now };
+    return result;
   },
 
   async closeAll() {

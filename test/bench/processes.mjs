@@ -44,6 +44,17 @@ export const VARIANTS = {
     instrumented: true,
     env: { OTEL_WS_MESSAGE_SIZE_HISTOGRAM: 'true' },
   },
+  // The heartbeat scenario's baseline: bare with the ws README's ping sweep (see server.mjs).
+  sweep: {
+    label: 'bare + README sweep',
+    instrumented: false,
+    env: { BENCH_APP_HEARTBEAT: 'sweep' },
+  },
+  sweep2: {
+    label: "bare + README sweep (A')",
+    instrumented: false,
+    env: { BENCH_APP_HEARTBEAT: 'sweep' },
+  },
 };
 
 const STOP_TIMEOUT_MS = 5000;
@@ -145,12 +156,14 @@ async function startChild(file, label, execArgv, env) {
 /**
  * Starts server.mjs as `variant`. Every variant gets the same environment
  * (Prometheus reader on a free port) so only the `--require` and the
- * histogram flag differ. `execArgv` adds flags such as `--cpu-prof`.
+ * histogram flag differ. `execArgv` adds flags such as `--cpu-prof`;
+ * `scenarioEnv` is what a scenario sets for all its variants alike.
  */
-export async function startServer(variant, execArgv = []) {
+export async function startServer(variant, execArgv = [], scenarioEnv = {}) {
   const { instrumented, env } = VARIANTS[variant];
   const metricsPort = await freePort();
-  const args = ['--expose-gc', ...execArgv];
+  // v8.queryObjects (timer counts in server.mjs) warns that it is experimental.
+  const args = ['--expose-gc', '--disable-warning=ExperimentalWarning', ...execArgv];
   if (instrumented) args.push('--require', register);
   const server = await startChild(
     'server.mjs',
@@ -160,6 +173,7 @@ export async function startServer(variant, execArgv = []) {
       OTEL_METRICS_EXPORTER: 'prometheus',
       OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
       OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+      ...scenarioEnv,
       ...env,
     }),
   );

@@ -4,7 +4,8 @@
  * package, for bare and instrumented side by side. Only samples inside the
  * scenario's measurement window count, when the scenario has one.
  *
- *   node bench/profile.mjs <scenario> [variant ...]   (default: bare instrumented)
+ *   node bench/profile.mjs <scenario> [variant ...]   (default: bare, or the scenario's
+ *                                                      baseline, and instrumented)
  *
  * Environment: BENCH_QUICK=1 for the smaller workloads, BENCH_PROFILE_TOP (default 25).
  */
@@ -14,7 +15,6 @@ import { snapshotInstrumentation, startServer, VARIANTS } from './processes.mjs'
 import { scenarios } from './scenarios/index.mjs';
 
 const [name, ...requested] = process.argv.slice(2);
-const variants = requested.length > 0 ? requested : ['bare', 'instrumented'];
 const quick = process.env.BENCH_QUICK === '1';
 const top = Number(process.env.BENCH_PROFILE_TOP ?? 25);
 // Finer than the default 1 ms, so short frames on the message path show up.
@@ -96,16 +96,15 @@ function print(variant, times, inWindow) {
 
 async function profileOnce(scenario, variant, dir) {
   mkdirSync(dir, { recursive: true });
-  const server = await startServer(variant, [
-    '--cpu-prof',
-    '--cpu-prof-dir',
-    dir,
-    '--cpu-prof-interval',
-    String(SAMPLE_INTERVAL_US),
-  ]);
+  const params = scenario.params(quick);
+  const server = await startServer(
+    variant,
+    ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', String(SAMPLE_INTERVAL_US)],
+    scenario.serverEnv?.(params),
+  );
   let result;
   try {
-    result = await scenario.run(server, scenario.params(quick));
+    result = await scenario.run(server, params);
   } finally {
     await server.stop();
   }
@@ -128,6 +127,8 @@ async function main() {
     .toISOString()
     .replaceAll(':', '-')
     .replace(/\.\d+Z$/, 'Z');
+  // By default the scenario's baseline (bare, or what it compares against instead) and instrumented.
+  const variants = requested.length > 0 ? requested : [scenario.baseline ?? 'bare', 'instrumented'];
   const base = new URL(`results/profiles/${stamp}-${name}/`, import.meta.url).pathname;
   const build = snapshotInstrumentation();
   console.log(

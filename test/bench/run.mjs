@@ -49,7 +49,7 @@ async function runOnce(scenario, variant, params) {
   let timer;
   try {
     const work = (async () => {
-      server = await startServer(variant);
+      server = await startServer(variant, [], scenario.serverEnv?.(params));
       return scenario.run(server, params);
     })();
     const timeout = new Promise((_, reject) => {

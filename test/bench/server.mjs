@@ -3,13 +3,19 @@
  * Every variant runs this same file; only the way node is launched differs
  * (see processes.mjs). The orchestrator opens and closes measurement windows
  * over IPC; a window reports this process's CPU time, wall time, event-loop
- * utilisation and what the application saw.
+ * utilisation (and, when asked, event-loop delay) and what the application saw.
+ *
+ * BENCH_APP_HEARTBEAT=sweep adds the heartbeat the ws README recommends, every
+ * BENCH_APP_HEARTBEAT_INTERVAL ms (default 1000): the heartbeat scenario's
+ * baseline. Its interval starts when the orchestrator asks (`startAppHeartbeat`).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
 import { WebSocket, WebSocketServer } from 'ws';
 import { serve } from './ipc.mjs';
 
-const counts = { opened: 0, closed: 0, received: 0, sent: 0, errors: 0 };
+const counts = { opened: 0, closed: 0, received: 0, sent: 0, errors: 0, terminated: 0 };
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, backlog: 4096 });
 
@@ -27,6 +33,50 @@ wss.on('connection', (ws) => {
     counts.errors++;
   });
 });
+
+/** The ws README's pong listener: one function for every connection. */
+function heartbeat() {
+  this.isAlive = true;
+}
+
+/**
+ * The ws README's heartbeat, as written there: an isAlive flag per
+ * connection, and one setInterval that ends every client which did not
+ * answer the last ping and pings the others, all in one turn of the loop.
+ * The flag and listener are set from the start; the interval starts on
+ * request, once every connection is open: started with the server, the 1 s
+ * sweep ended about half of 10,000 healthy connections on two cores while
+ * they were still opening, their pongs not read before the next sweep.
+ */
+function readmeSweep(intervalMs) {
+  wss.on('connection', (ws) => {
+    ws.isAlive = true;
+    ws.on('pong', heartbeat);
+  });
+  return () => {
+    const interval = setInterval(function ping() {
+      wss.clients.forEach(function each(ws) {
+        if (ws.isAlive === false) {
+          counts.terminated++;
+          ws.terminate();
+          return;
+        }
+        ws.isAlive = false;
+        ws.ping();
+      });
+    }, intervalMs);
+    wss.on('close', () => clearInterval(interval));
+  };
+}
+
+/** Starts the app's own heartbeat, if it has one. */
+let startAppHeartbeat = () => {};
+const appHeartbeat = process.env.BENCH_APP_HEARTBEAT;
+if (appHeartbeat === 'sweep') {
+  startAppHeartbeat = readmeSweep(Number(process.env.BENCH_APP_HEARTBEAT_INTERVAL ?? 1000));
+} else if (appHeartbeat !== undefined && appHeartbeat !== '') {
+  throw new Error(`BENCH_APP_HEARTBEAT=${appHeartbeat}: only 'sweep' is known`);
+}
 
 /** The fan-out loop most applications write. */
 function broadcastToAll(payload) {
@@ -48,26 +98,47 @@ async function collectGarbage() {
 
 let window;
 
+/** The class of node's timers, to count them: unref'd ones included, which no other API lists. */
+const Timeout = (() => {
+  const timer = setTimeout(() => {}, 0);
+  clearTimeout(timer);
+  return timer.constructor;
+})();
+
 function monotonicUs() {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
 const handlers = {
-  /** Starts a window. Collects first so setup garbage is not charged to the workload. */
-  async begin() {
+  /**
+   * Starts a window. Collects first so setup garbage is not charged to the
+   * workload. `eventLoopDelay` also samples the event loop's delay, every
+   * millisecond, for the window only.
+   */
+  async begin({ eventLoopDelay = false } = {}) {
     await collectGarbage();
+    const delay = eventLoopDelay ? monitorEventLoopDelay({ resolution: 1 }) : undefined;
+    delay?.enable();
     window = {
       monotonicUs: monotonicUs(),
       cpu: process.cpuUsage(),
       eventLoop: performance.eventLoopUtilization(),
+      delay,
       counts: { ...counts },
     };
+    return window.counts;
   },
 
-  /** Ends the window: CPU (user + system), wall time, loop utilisation, and what happened in it. */
+  /**
+   * Ends the window: CPU (user + system), wall time, loop utilisation, and
+   * what happened in it; with the delay sampled, its p50, p99 and max in ms
+   * (each sample includes the 1 ms resolution).
+   */
   end() {
     const cpu = process.cpuUsage(window.cpu);
     const end = monotonicUs();
+    const { delay } = window;
+    delay?.disable();
     const happened = {};
     for (const [name, value] of Object.entries(counts))
       happened[name] = value - window.counts[name];
@@ -76,16 +147,32 @@ const handlers = {
       wallMs: (end - window.monotonicUs) / 1000,
       monotonicUs: { begin: window.monotonicUs, end },
       eventLoopUtilization: performance.eventLoopUtilization(window.eventLoop).utilization,
+      eventLoopDelay: delay && {
+        p50Ms: delay.percentile(50) / 1e6,
+        p99Ms: delay.percentile(99) / 1e6,
+        maxMs: delay.max / 1e6,
+        samples: delay.count,
+      },
       counts: happened,
     };
   },
 
-  /** Heap (after full collection), RSS and external memory, and the open connections. */
-  async memory({ settleMs = 0 }) {
+  /**
+   * Heap (after full collection), RSS and external memory, and the open
+   * connections; with `countTimers`, the live timer objects too.
+   */
+  async memory({ settleMs = 0, countTimers = false }) {
     if (settleMs > 0) await sleep(settleMs);
     await collectGarbage();
     const { heapUsed, rss, external } = process.memoryUsage();
-    return { heapUsed, rss, external, clients: wss.clients.size };
+    const timers = countTimers ? v8.queryObjects(Timeout, { format: 'count' }) : undefined;
+    return { heapUsed, rss, external, clients: wss.clients.size, timers };
+  },
+
+  /** Starts the app's own heartbeat (BENCH_APP_HEARTBEAT); does nothing without one. */
+  startAppHeartbeat() {
+    startAppHeartbeat();
+    startAppHeartbeat = () => {};
   },
 
   /** Resolves once every named count has reached its target. */

@@ -11,18 +11,37 @@ export const COMPARED_VARIANTS = ['bare', 'instrumented', 'histogram', 'bare2'];
 /** Above this, the bare server's cost per unit moved between rounds more than noise should move it. */
 const UNSTABLE_CV = 0.05;
 
+/** Which variant fills each column of a row; a scenario with another baseline passes its own. */
+const COLUMNS = { bare: 'bare', aa: 'bare2', instrumented: 'instrumented', histogram: 'histogram' };
+
 /**
- * One table row for `key`. `compare` is 'ratio' (variant / bare) or 'delta'
- * (variant − bare); `target` = { text, limit } applies to the instrumented
- * median with default options; the histogram is opt-in and has no target.
+ * One table row for `key`. `compare` is 'ratio' (variant / bare), 'delta'
+ * (variant − bare) or 'absolute' (each variant's own value, for targets that
+ * are limits rather than overheads); `target` = { text, limit } applies to the
+ * instrumented median with default options; the histogram is opt-in and has
+ * no target. `columns` names the variant in each column (the bare column is
+ * the baseline); a column without one stays empty.
  */
-export function comparisonRow(rounds, { key, metric, unit, digits = 2, compare, target }) {
-  const complete = completeRounds(rounds, COMPARED_VARIANTS);
-  const bare = spread(values(complete, key, 'bare'));
-  const aa = spread(pairwise(complete, key, 'bare2', compare));
-  const instrumented = spread(pairwise(complete, key, 'instrumented', compare));
-  const histogram = spread(pairwise(complete, key, 'histogram', compare));
-  const show = (s) => (compare === 'ratio' ? format.ratio(s) : format.delta(s, unit));
+export function comparisonRow(
+  rounds,
+  { key, metric, unit, digits = 2, compare, target, columns = COLUMNS },
+) {
+  const complete = completeRounds(rounds, Object.values(columns).filter(Boolean));
+  const against = (variant) => {
+    if (variant === undefined) return undefined;
+    if (compare === 'absolute') return spread(values(complete, key, variant));
+    return spread(pairwise(complete, key, variant, compare, columns.bare));
+  };
+  const bare = spread(values(complete, key, columns.bare));
+  const aa = against(columns.aa);
+  const instrumented = against(columns.instrumented);
+  const histogram = against(columns.histogram);
+  const show = (s) => {
+    if (compare === 'ratio') return format.ratio(s);
+    if (compare === 'delta') return format.delta(s, unit);
+    return format.absolute(s, unit, digits);
+  };
+  const cell = (variant, s) => (variant === undefined ? '' : show(s));
   const pass =
     target === undefined || instrumented === undefined
       ? undefined
@@ -38,9 +57,9 @@ export function comparisonRow(rounds, { key, metric, unit, digits = 2, compare, 
     data: { bare, aa, instrumented, histogram },
     cells: {
       bare: format.absolute(bare, unit, digits),
-      aa: show(aa),
-      instrumented: show(instrumented),
-      histogram: show(histogram),
+      aa: cell(columns.aa, aa),
+      instrumented: cell(columns.instrumented, instrumented),
+      histogram: cell(columns.histogram, histogram),
     },
   };
 }
