@@ -208,3 +208,17 @@ export async function stopAll(processes) {
 export function share(total, parts, index) {
   return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
 }
+
+/** Opens `total` connections to the server, shared over the loaders, and waits until it saw them all. */
+export async function openConnections(server, loaders, total) {
+  await Promise.all(
+    loaders.map((loader, i) =>
+      loader.call('open', {
+        url: server.url,
+        count: share(total, loaders.length, i),
+        addresses: loader.addresses,
+      }),
+    ),
+  );
+  await server.call('waitFor', { targets: { opened: total } });
+}

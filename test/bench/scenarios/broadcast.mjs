@@ -2,7 +2,7 @@
  * broadcast: 2,000 connections; the server fans a 128-byte JSON string out to
  * every client in a loop over wss.clients. Measures server CPU per send.
  */
-import { share, startLoaders, stopAll } from '../processes.mjs';
+import { openConnections, startLoaders, stopAll } from '../processes.mjs';
 import { COMPARED_VARIANTS, comparisonRow, loadCheck } from './compare.mjs';
 
 export default {
@@ -25,16 +25,7 @@ export default {
   async run(server, p) {
     const loaders = await startLoaders('load-connections.mjs', p.loaders, p.addresses);
     try {
-      await Promise.all(
-        loaders.map((loader, i) =>
-          loader.call('open', {
-            url: server.url,
-            count: share(p.connections, loaders.length, i),
-            addresses: loader.addresses,
-          }),
-        ),
-      );
-      await server.call('waitFor', { targets: { opened: p.connections } });
+      await openConnections(server, loaders, p.connections);
       const fanOut = async (times) => {
         await Promise.all([
           server.call('broadcast', { times, size: p.size, intervalMs: p.intervalMs }),

@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as format from '../format.mjs';
-import { share, startLoaders, stopAll } from '../processes.mjs';
+import { openConnections, startLoaders, stopAll } from '../processes.mjs';
 import { completeRounds, spread, values, variation } from '../stats.mjs';
 import { comparisonRow } from './compare.mjs';
 
@@ -83,16 +83,7 @@ export default {
     const before = await server.call('memory', { settleMs: 200, countTimers: true });
     const loaders = await startLoaders('load-connections.mjs', p.loaders, p.addresses);
     try {
-      await Promise.all(
-        loaders.map((loader, i) =>
-          loader.call('open', {
-            url: server.url,
-            count: share(p.connections, loaders.length, i),
-            addresses: loader.addresses,
-          }),
-        ),
-      );
-      await server.call('waitFor', { targets: { opened: p.connections } });
+      await openConnections(server, loaders, p.connections);
       // The README sweep's interval starts now (see server.mjs); ours has run all along.
       await server.call('startAppHeartbeat');
       await sleep(p.settleMs);

@@ -3,7 +3,7 @@
  * (after full collection) and RSS per connection, against the same process
  * before any connection opened.
  */
-import { share, startLoaders, stopAll } from '../processes.mjs';
+import { openConnections, startLoaders, stopAll } from '../processes.mjs';
 import { COMPARED_VARIANTS, comparisonRow } from './compare.mjs';
 
 export default {
@@ -23,16 +23,7 @@ export default {
     const before = await server.call('memory', { settleMs: 200 });
     const loaders = await startLoaders('load-connections.mjs', p.loaders, p.addresses);
     try {
-      await Promise.all(
-        loaders.map((loader, i) =>
-          loader.call('open', {
-            url: server.url,
-            count: share(p.connections, loaders.length, i),
-            addresses: loader.addresses,
-          }),
-        ),
-      );
-      await server.call('waitFor', { targets: { opened: p.connections } });
+      await openConnections(server, loaders, p.connections);
       const after = await server.call('memory', { settleMs: p.settleMs });
       if (after.clients !== p.connections) {
         throw new Error(`${after.clients} of ${p.connections} connections open`);
