@@ -46,26 +46,59 @@ function orderFor(variants, index) {
 async function runOnce(scenario, variant, params) {
   const startedAt = performance.now();
   let server;
-  let timer;
   try {
     const work = (async () => {
       server = await startServer(variant, [], scenario.serverEnv?.(params));
       return scenario.run(server, params);
     })();
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`timed out after ${RUN_TIMEOUT_MS} ms`)),
-        RUN_TIMEOUT_MS,
-      );
-    });
-    const result = await Promise.race([work, timeout]);
+    const result = await withTimeout(work, 1);
     return { ...result, seconds: (performance.now() - startedAt) / 1000 };
   } catch (error) {
     killStarted();
     return { error: String(error?.message ?? error) };
   } finally {
-    clearTimeout(timer);
     await server?.stop();
+  }
+}
+
+/** Rejects after RUN_TIMEOUT_MS × `runs`, so a hung run cannot stall the bench. */
+async function withTimeout(work, runs) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    const ms = RUN_TIMEOUT_MS * runs;
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * One round of an interleaved scenario: every variant's server at once, the
+ * scenario alternating the workload between them (scenarios/interleave.mjs).
+ * A failure fails the round for every variant.
+ */
+async function runInterleavedRound(scenario, order, params) {
+  const startedAt = performance.now();
+  const servers = {};
+  try {
+    const work = (async () => {
+      for (const variant of order) {
+        servers[variant] = await startServer(variant, [], scenario.serverEnv?.(params));
+      }
+      return scenario.runInterleaved(servers, params, order);
+    })();
+    const results = await withTimeout(work, order.length);
+    const seconds = (performance.now() - startedAt) / 1000;
+    return Object.fromEntries(order.map((v) => [v, { ...results[v], seconds }]));
+  } catch (error) {
+    killStarted();
+    const failed = { error: String(error?.message ?? error) };
+    return Object.fromEntries(order.map((v) => [v, failed]));
+  } finally {
+    await Promise.all(Object.values(servers).map((server) => server.stop()));
   }
 }
 
@@ -83,12 +116,19 @@ async function runScenario(scenario) {
   const roundResults = [];
   for (let index = 0; index < rounds; index++) {
     const order = orderFor(scenario.variants, index);
-    const runs = {};
-    for (const variant of order) {
-      runs[variant] = await runOnce(scenario, variant, params);
+    const log = (variant) =>
       console.log(
         `  ${scenario.name} round ${index + 1}/${rounds} ${variant}: ${headline(runs[variant])}`,
       );
+    let runs = {};
+    if (scenario.runInterleaved !== undefined) {
+      runs = await runInterleavedRound(scenario, order, params);
+      order.forEach(log);
+    } else {
+      for (const variant of order) {
+        runs[variant] = await runOnce(scenario, variant, params);
+        log(variant);
+      }
     }
     roundResults.push({ round: index + 1, order, runs });
   }

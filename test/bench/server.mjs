@@ -144,6 +144,8 @@ const handlers = {
       happened[name] = value - window.counts[name];
     return {
       cpuUs: cpu.user + cpu.system,
+      userUs: cpu.user,
+      systemUs: cpu.system,
       wallMs: (end - window.monotonicUs) / 1000,
       monotonicUs: { begin: window.monotonicUs, end },
       eventLoopUtilization: performance.eventLoopUtilization(window.eventLoop).utilization,

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { ResolvedConfig } from './config.js';
 import { READY_STATE_OPEN, SIDE_SERVER, type Side } from './internal-types.js';
 import type { WsMetrics } from './metrics.js';
+import { isOurPong, pongSentAt, pongSeq, sendPing } from './ping-frame.js';
 import {
   type ConnectionRecord,
   type ConnectionRegistry,
@@ -12,16 +12,11 @@ import {
 import { RttWindow } from './rtt-window.js';
 import { ERROR_TYPE_VALUE_HEARTBEAT_TIMEOUT } from './semconv.js';
 
-// Our ping payload: 8 random bytes that name this process, the ping's
-// sequence number, and the send time as a double. The pong echoes it (RFC
-// 6455 5.5.3), so the round trip needs no state per ping; a pong that does not
-// carry our bytes (an app's own ping, an unsolicited pong) is never taken for
-// ours, and one whose number is not the ping we wait for (a replay) neither.
-const PAYLOAD_BYTES = 20;
 const MAX_SEQ = 0x3fffffff;
-const PROCESS_TAG = randomBytes(8);
 /** A connection is due for a ping once this share of the interval has passed. */
 const DUE_SHARE = 0.75;
+/** The most ticks' worth of connections one tick visits after a stall. */
+const MAX_TICKS_AT_ONCE = 4;
 
 /**
  * One scheduler for every instrumented connection. A single unref'd timer
@@ -38,6 +33,7 @@ export class HeartbeatScheduler {
   private timer: NodeJS.Timeout | undefined;
   private cursor = 0;
   private quota = 0;
+  private tickMs = 1000;
   private lastTick = 0;
   private readonly waiting: ConnectionRecord[] = [];
   private readonly waitingSince: number[] = [];
@@ -62,9 +58,9 @@ export class HeartbeatScheduler {
     if (mode === 'off') return;
     // Small slices: at 10,000 connections pinged every second, a 10 ms tick
     // sends 100 pings, a couple of milliseconds of work, so the loop never waits long.
-    const tickMs = Math.min(1000, Math.max(10, Math.min(intervalMs, timeoutMs) / 100));
+    this.tickMs = Math.min(1000, Math.max(10, Math.min(intervalMs, timeoutMs) / 100));
     this.lastTick = performance.now();
-    this.timer = setInterval(() => this.tick(), tickMs);
+    this.timer = setInterval(() => this.tick(), this.tickMs);
     this.timer.unref();
   }
 
@@ -88,10 +84,13 @@ export class HeartbeatScheduler {
     this.expireWaiting(now, heartbeat.timeoutMs);
     if (heartbeat.mode !== 'active') return;
     const records = this.registry.records;
-    // Visit every record once per interval: this tick's share of them.
+    // Visit every record once per interval: this tick's share of them. After
+    // the loop was blocked, at most a few ticks' worth at once, so catching
+    // up never turns into a sweep; the rest are visited in the next pass.
+    const perTick = (records.length * this.tickMs) / heartbeat.intervalMs;
     this.quota = Math.min(
       this.quota + (records.length * elapsed) / heartbeat.intervalMs,
-      records.length,
+      Math.max(1, perTick * MAX_TICKS_AT_ONCE),
     );
     const dueAfter = heartbeat.intervalMs * DUE_SHARE;
     while (this.quota >= 1) {
@@ -102,18 +101,14 @@ export class HeartbeatScheduler {
       if (record.side !== SIDE_SERVER && !heartbeat.clients) continue;
       if (record.awaitingPong || record.socket._readyState !== READY_STATE_OPEN) continue;
       const since = record.pingSentAt > 0 ? record.pingSentAt : record.openedAt;
-      if (now - since >= dueAfter) this.sendPing(record, now);
+      if (now - since >= dueAfter) this.pingConnection(record, now);
     }
   }
 
-  private sendPing(record: ConnectionRecord, now: number): void {
+  private pingConnection(record: ConnectionRecord, now: number): void {
     const seq = this.nextSeq();
-    const payload = Buffer.allocUnsafe(PAYLOAD_BYTES);
-    PROCESS_TAG.copy(payload, 0);
-    payload.writeUInt32LE(seq, 8);
-    payload.writeDoubleLE(now, 12);
     try {
-      (record.socket as unknown as { ping(data: Buffer): void }).ping(payload);
+      sendPing(record.socket, seq, now);
     } catch {
       return; // not open after all: the close path will account for it
     }
@@ -193,18 +188,19 @@ export class HeartbeatScheduler {
    * our own pings (the app never asked for it, so it is not passed on).
    */
   onPong(record: ConnectionRecord | undefined, data: unknown, observing: boolean): boolean {
-    const ours = isOurPayload(data);
-    if (record === undefined) return ours;
-    const now = performance.now();
-    if (ours) {
-      const seq = (data as Buffer).readUInt32LE(8);
-      const sentAt = (data as Buffer).readDoubleLE(12);
-      if (record.awaitingPong && seq === record.pingSeq) this.answered(record, now, now - sentAt);
-    } else if (observing && record.awaitingPong) {
+    if (isOurPong(data)) {
+      if (record?.awaitingPong && pongSeq(data) === record.pingSeq) {
+        const now = performance.now();
+        this.answered(record, now, now - pongSentAt(data));
+      }
+      return true;
+    }
+    if (observing && record?.awaitingPong) {
       // The app's own ping: its send time was noted to the millisecond.
+      const now = performance.now();
       this.answered(record, now, now - record.pingSentAt);
     }
-    return ours;
+    return false;
   }
 
   private answered(record: ConnectionRecord, now: number, rttMs: number): void {
@@ -215,12 +211,4 @@ export class HeartbeatScheduler {
     this.rtt.add(seconds, now);
     this.metrics().recordHeartbeatRtt(record.side as Side, seconds);
   }
-}
-
-function isOurPayload(data: unknown): boolean {
-  return (
-    Buffer.isBuffer(data) &&
-    data.length === PAYLOAD_BYTES &&
-    data.compare(PROCESS_TAG, 0, 8, 0, 8) === 0
-  );
 }

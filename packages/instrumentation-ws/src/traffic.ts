@@ -20,9 +20,20 @@ export class TrafficCounters {
   readonly bytes = new Float64Array(8);
 }
 
+// A broadcast sends one string to every socket: its UTF-8 length is worked
+// out once, not once per recipient. Holds one string alive at most.
+let lastSentString = '';
+let lastSentStringBytes = 0;
+
 /** Payload bytes of what `send()` was given, as ws will frame it. */
 export function sentPayloadBytes(data: unknown): number {
-  if (typeof data === 'string') return Buffer.byteLength(data);
+  if (typeof data === 'string') {
+    if (data !== lastSentString) {
+      lastSentString = data;
+      lastSentStringBytes = Buffer.byteLength(data);
+    }
+    return lastSentStringBytes;
+  }
   if (typeof data === 'object' && data !== null) {
     const byteLength = (data as { byteLength?: unknown }).byteLength;
     if (typeof byteLength === 'number') return byteLength;

@@ -94,3 +94,45 @@ describe('heartbeat: healthy peers', () => {
     assert.ok(Math.abs(r.rttMeanMs - 50) <= 5, `mean round trip (histogram) ${r.rttMeanMs} ms`);
   });
 });
+
+describe('heartbeat: ping frames on the wire', () => {
+  for (const ws of ['ws8', 'ws7']) {
+    it(`${ws}: a server ping is one RFC 6455 frame a raw client can answer, and a compressing sender queues it`, async () => {
+      const r = await runFixture<{
+        raw: {
+          status: string;
+          pingHeader: number[];
+          payloadBytes: number;
+          rttCount: number;
+          timeouts: number;
+          pingCallsThroughWs: number;
+        };
+        compressing: {
+          sent: number;
+          received: number;
+          outOfOrder: number;
+          rttCount: number;
+          timeouts: number;
+          pingCallsThroughWs: number;
+          errors: number;
+        };
+      }>(['heartbeat-ping-frames.cjs', ws]);
+      assert.equal(r.raw.status, 'HTTP/1.1 101 Switching Protocols');
+      // FIN + ping opcode, unmasked, 20 bytes of payload: written whole, not through ws.ping().
+      assert.deepEqual(r.raw.pingHeader, [0x89, 20]);
+      assert.equal(r.raw.payloadBytes, 20);
+      assert.equal(r.raw.pingCallsThroughWs, 0);
+      assert.equal(r.raw.rttCount, 1);
+      assert.equal(r.raw.timeouts, 0);
+      // While ws compresses, our pings wait in its queue: the stream stays whole and in order.
+      const c = r.compressing;
+      assert.ok(c.sent > 50, `only ${c.sent} messages sent`);
+      assert.equal(c.received, c.sent);
+      assert.equal(c.outOfOrder, 0);
+      assert.ok(c.pingCallsThroughWs > 0, 'no ping found the sender busy');
+      assert.ok(c.rttCount >= 5, `only ${c.rttCount} round trips`);
+      assert.equal(c.timeouts, 0);
+      assert.equal(c.errors, 0);
+    });
+  }
+});

@@ -1,9 +1,46 @@
 /**
  * broadcast: 2,000 connections; the server fans a 128-byte JSON string out to
  * every client in a loop over wss.clients. Measures server CPU per send.
+ * Variants run side by side, the broadcasts alternated between them in
+ * slices (interleave.mjs); `run` measures one variant alone (profiling).
  */
-import { openConnections, startLoaders, stopAll } from '../processes.mjs';
+import { openConnections, share, startLoaders, stopAll } from '../processes.mjs';
 import { COMPARED_VARIANTS, comparisonRow, loadCheck } from './compare.mjs';
+import { measureInSlices } from './interleave.mjs';
+
+/** A server with its receivers connected: one per variant. */
+async function setUp(variant, server, p) {
+  const loaders = await startLoaders('load-connections.mjs', p.loaders, p.addresses);
+  const rig = { variant, server, loaders };
+  try {
+    await openConnections(server, loaders, p.connections);
+  } catch (error) {
+    await stopAll(loaders);
+    throw error;
+  }
+  return rig;
+}
+
+/** `times` broadcasts, resolved when every receiver got every one. */
+async function fanOut(rig, times, p) {
+  await Promise.all([
+    rig.server.call('broadcast', { times, size: p.size, intervalMs: p.intervalMs }),
+    ...rig.loaders.map((loader) => loader.call('waitForMessages', { each: times })),
+  ]);
+}
+
+function result(window, p) {
+  const expected = p.connections * p.broadcasts;
+  if (window.counts.sent !== expected) {
+    throw new Error(`server sent ${window.counts.sent} of ${expected} messages`);
+  }
+  return {
+    cpuPerSendUs: window.cpuUs / window.counts.sent,
+    userPerSendUs: window.userUs / window.counts.sent,
+    eventLoopUtilization: window.eventLoopUtilization,
+    window,
+  };
+}
 
 export default {
   name: 'broadcast',
@@ -17,36 +54,36 @@ export default {
       warmup: quick ? 5 : 20,
       // Paced so receivers keep up and sends go straight to the kernel, as in a live app.
       intervalMs: 10,
+      // Each variant gets the broadcasts in this many turns, alternated with the others.
+      slices: quick ? 4 : 10,
       loaders: 2,
       addresses: 2,
     };
   },
 
   async run(server, p) {
-    const loaders = await startLoaders('load-connections.mjs', p.loaders, p.addresses);
+    const rig = await setUp(server.variant, server, p);
     try {
-      await openConnections(server, loaders, p.connections);
-      const fanOut = async (times) => {
-        await Promise.all([
-          server.call('broadcast', { times, size: p.size, intervalMs: p.intervalMs }),
-          ...loaders.map((loader) => loader.call('waitForMessages', { each: times })),
-        ]);
-      };
-      await fanOut(p.warmup);
+      await fanOut(rig, p.warmup, p);
       await server.call('begin');
-      await fanOut(p.broadcasts);
-      const window = await server.call('end');
-      const expected = p.connections * p.broadcasts;
-      if (window.counts.sent !== expected) {
-        throw new Error(`server sent ${window.counts.sent} of ${expected} messages`);
-      }
-      return {
-        cpuPerSendUs: window.cpuUs / window.counts.sent,
-        eventLoopUtilization: window.eventLoopUtilization,
-        window,
-      };
+      await fanOut(rig, p.broadcasts, p);
+      return result(await server.call('end'), p);
     } finally {
-      await stopAll(loaders);
+      await stopAll(rig.loaders);
+    }
+  },
+
+  async runInterleaved(servers, p, order) {
+    const rigs = [];
+    try {
+      for (const variant of order) rigs.push(await setUp(variant, servers[variant], p));
+      for (const rig of rigs) await fanOut(rig, p.warmup, p);
+      const totals = await measureInSlices(rigs, p.slices, (rig, slice) =>
+        fanOut(rig, share(p.broadcasts, p.slices, slice), p),
+      );
+      return Object.fromEntries(order.map((v) => [v, result(totals[v], p)]));
+    } finally {
+      await stopAll(rigs.flatMap((rig) => rig.loaders));
     }
   },
 

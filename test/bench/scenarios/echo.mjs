@@ -1,9 +1,54 @@
 /**
  * echo: 100 connections, 64-byte text messages, 32 in flight per connection.
  * Measures the server's CPU time per echoed message (one receive, one send).
+ * Variants run side by side, the messages alternated between them in slices
+ * (interleave.mjs); `run` measures one variant alone (profiling).
  */
-import { startLoaders, stopAll } from '../processes.mjs';
+import { share, startLoaders, stopAll } from '../processes.mjs';
 import { COMPARED_VARIANTS, comparisonRow, loadCheck } from './compare.mjs';
+import { measureInSlices } from './interleave.mjs';
+
+/** A server with its echo clients connected and warmed up: one per variant. */
+async function setUp(variant, server, p) {
+  // One generator per server, and only one busy at a time: with two cores, a
+  // second busy one would compete with the server for CPU.
+  const [loader] = await startLoaders('load-echo.mjs', 1, p.addresses);
+  const rig = { variant, server, loader, loaderCpuUs: 0, loaderWallMs: 0 };
+  try {
+    await loader.call('open', {
+      url: server.url,
+      count: p.connections,
+      addresses: loader.addresses,
+    });
+    await echo(rig, p.warmup, p);
+  } catch (error) {
+    await stopAll([loader]);
+    throw error;
+  }
+  rig.loaderCpuUs = 0;
+  rig.loaderWallMs = 0;
+  return rig;
+}
+
+async function echo(rig, messages, p) {
+  const load = await rig.loader.call('run', { inFlight: p.inFlight, size: p.size, messages });
+  rig.loaderCpuUs += load.cpuUs;
+  rig.loaderWallMs += load.wallMs;
+}
+
+function result(window, rig, p) {
+  if (window.counts.received !== p.messages) {
+    throw new Error(`server saw ${window.counts.received} of ${p.messages} messages`);
+  }
+  return {
+    cpuPerMessageUs: window.cpuUs / window.counts.received,
+    userPerMessageUs: window.userUs / window.counts.received,
+    messagesPerSecond: (window.counts.received / window.wallMs) * 1000,
+    eventLoopUtilization: window.eventLoopUtilization,
+    loaderCpuShare: rig.loaderCpuUs / (rig.loaderWallMs * 1000),
+    window,
+  };
+}
 
 export default {
   name: 'echo',
@@ -17,36 +62,35 @@ export default {
       messages: quick ? 30000 : 300000,
       // Unmeasured first, so the JIT has settled when the window opens.
       warmup: quick ? 5000 : 30000,
+      // Each variant gets the messages in this many turns, alternated with the others.
+      slices: quick ? 4 : 10,
       addresses: 2,
     };
   },
 
   async run(server, p) {
-    // One generator: with two cores, a second would compete with the server for CPU.
-    const [loader] = await startLoaders('load-echo.mjs', 1, p.addresses);
+    const rig = await setUp(server.variant, server, p);
     try {
-      await loader.call('open', {
-        url: server.url,
-        count: p.connections,
-        addresses: loader.addresses,
-      });
-      const workload = { inFlight: p.inFlight, size: p.size };
-      await loader.call('run', { ...workload, messages: p.warmup });
       await server.call('begin');
-      const load = await loader.call('run', { ...workload, messages: p.messages });
-      const window = await server.call('end');
-      if (window.counts.received !== p.messages) {
-        throw new Error(`server saw ${window.counts.received} of ${p.messages} messages`);
-      }
-      return {
-        cpuPerMessageUs: window.cpuUs / window.counts.received,
-        messagesPerSecond: (window.counts.received / window.wallMs) * 1000,
-        eventLoopUtilization: window.eventLoopUtilization,
-        loaderCpuShare: load.cpuUs / (load.wallMs * 1000),
-        window,
-      };
+      await echo(rig, p.messages, p);
+      return result(await server.call('end'), rig, p);
     } finally {
-      await stopAll([loader]);
+      await stopAll([rig.loader]);
+    }
+  },
+
+  async runInterleaved(servers, p, order) {
+    const rigs = [];
+    try {
+      for (const variant of order) rigs.push(await setUp(variant, servers[variant], p));
+      const totals = await measureInSlices(rigs, p.slices, (rig, slice) =>
+        echo(rig, share(p.messages, p.slices, slice), p),
+      );
+      return Object.fromEntries(
+        rigs.map((rig) => [rig.variant, result(totals[rig.variant], rig, p)]),
+      );
+    } finally {
+      await stopAll(rigs.map((rig) => rig.loader));
     }
   },
 

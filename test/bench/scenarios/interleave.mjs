@@ -1,0 +1,55 @@
+/**
+ * Interleaved measurement for the CPU-per-unit scenarios (echo, broadcast).
+ * On these shared two-core machines the speed of the whole machine drifts by
+ * several percent within seconds, so measuring one variant after another,
+ * even within a round, leaves that drift in the ratio. Here every variant's
+ * server is up at once, each with its own load generators, and the workload
+ * is cut into slices run A, B, C, D, then B, C, D, A, and so on: each
+ * variant's CPU is summed over slices spread across the whole round, so
+ * drift lands on all of them alike.
+ */
+
+/** `items` rotated left by `shift`. */
+export function rotate(items, shift) {
+  const k = shift % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+/** An empty sum of server measurement windows (see server.mjs `end`). */
+function emptyTotal() {
+  return { cpuUs: 0, userUs: 0, systemUs: 0, wallMs: 0, busyMs: 0, slices: 0, counts: {} };
+}
+
+function addWindow(total, window) {
+  total.cpuUs += window.cpuUs;
+  total.userUs += window.userUs;
+  total.systemUs += window.systemUs;
+  total.wallMs += window.wallMs;
+  total.busyMs += window.eventLoopUtilization * window.wallMs;
+  total.slices++;
+  for (const [name, value] of Object.entries(window.counts)) {
+    total.counts[name] = (total.counts[name] ?? 0) + value;
+  }
+}
+
+/**
+ * Runs `slices` rounds of `work(rig, slice)` over the rigs (one per variant:
+ * `{ variant, server, ... }`), each call inside a measurement window of that
+ * rig's server, rotating which rig goes first. Returns, per variant, the sum
+ * of its windows with the event-loop utilisation over all of them.
+ */
+export async function measureInSlices(rigs, slices, work) {
+  const totals = Object.fromEntries(rigs.map((rig) => [rig.variant, emptyTotal()]));
+  for (let slice = 0; slice < slices; slice++) {
+    for (const rig of rotate(rigs, slice)) {
+      await rig.server.call('begin');
+      await work(rig, slice);
+      addWindow(totals[rig.variant], await rig.server.call('end'));
+    }
+  }
+  for (const total of Object.values(totals)) {
+    total.eventLoopUtilization = total.wallMs > 0 ? total.busyMs / total.wallMs : 0;
+    delete total.busyMs;
+  }
+  return totals;
+}
