@@ -122,6 +122,7 @@ const handlers = {
     window = {
       monotonicUs: monotonicUs(),
       cpu: process.cpuUsage(),
+      threadCpu: process.threadCpuUsage(),
       eventLoop: performance.eventLoopUtilization(),
       delay,
       counts: { ...counts },
@@ -136,6 +137,7 @@ const handlers = {
    */
   end() {
     const cpu = process.cpuUsage(window.cpu);
+    const threadCpu = process.threadCpuUsage(window.threadCpu);
     const end = monotonicUs();
     const { delay } = window;
     delay?.disable();
@@ -146,6 +148,8 @@ const handlers = {
       cpuUs: cpu.user + cpu.system,
       userUs: cpu.user,
       systemUs: cpu.system,
+      // The main thread alone: the rest of cpuUs is V8's and libuv's helper threads (GC, compiler).
+      mainThreadUs: threadCpu.user + threadCpu.system,
       wallMs: (end - window.monotonicUs) / 1000,
       monotonicUs: { begin: window.monotonicUs, end },
       eventLoopUtilization: performance.eventLoopUtilization(window.eventLoop).utilization,

@@ -1,9 +1,60 @@
 /**
  * churn: 3,000 connections opened and closed (by the client) in batches of
- * 100. Measures server CPU per connection: upgrade, open, close.
+ * 100. Measures server CPU per connection: upgrade, open, close. Variants
+ * run side by side, the batches alternated between them in slices
+ * (interleave.mjs); `run` measures one variant alone (profiling).
  */
-import { startLoaders, stopAll } from '../processes.mjs';
+import { share, startLoaders, stopAll } from '../processes.mjs';
 import { COMPARED_VARIANTS, comparisonRow, loadCheck } from './compare.mjs';
+import { measureInSlices } from './interleave.mjs';
+
+/** A server with its own client process, warmed up: one per variant. */
+async function setUp(variant, server, p) {
+  const [loader] = await startLoaders('load-connections.mjs', 1, p.addresses);
+  const rig = { variant, server, loader, opened: 0, failures: 0, closedSoFar: 0 };
+  try {
+    await churn(rig, p.warmup, p);
+    rig.before = await server.call('memory', {});
+  } catch (error) {
+    await stopAll([loader]);
+    throw error;
+  }
+  rig.opened = 0;
+  rig.failures = 0;
+  return rig;
+}
+
+/** Opens and closes `total` connections in batches; waits until the server saw every close. */
+async function churn(rig, total, p) {
+  const load = await rig.loader.call('churn', {
+    url: rig.server.url,
+    total,
+    batch: p.batch,
+    addresses: rig.loader.addresses,
+  });
+  rig.opened += load.opened;
+  rig.failures += load.failures;
+  rig.closedSoFar += total;
+  // The server may still be finishing the last closes when the client has seen them.
+  await rig.server.call('waitFor', { targets: { closed: rig.closedSoFar } });
+}
+
+async function result(rig, window, p) {
+  const after = await rig.server.call('memory', { settleMs: 200 });
+  if (rig.failures > 0 || window.counts.opened !== p.connections) {
+    throw new Error(
+      `server opened ${window.counts.opened} of ${p.connections}; ${rig.failures} client errors`,
+    );
+  }
+  return {
+    cpuPerConnectionUs: window.cpuUs / window.counts.opened,
+    mainThreadPerConnectionUs: window.mainThreadUs / window.counts.opened,
+    // Heap left behind by connections that have all closed: should be none.
+    retainedHeapPerConnection: (after.heapUsed - rig.before.heapUsed) / window.counts.opened,
+    eventLoopUtilization: window.eventLoopUtilization,
+    window,
+  };
+}
 
 export default {
   name: 'churn',
@@ -14,43 +65,35 @@ export default {
       connections: quick ? 500 : 3000,
       batch: 100,
       warmup: quick ? 100 : 300,
+      // Each variant gets the batches in this many turns, alternated with the others.
+      slices: quick ? 4 : 10,
       addresses: 4,
     };
   },
 
   async run(server, p) {
-    const [loader] = await startLoaders('load-connections.mjs', 1, p.addresses);
+    const rig = await setUp(server.variant, server, p);
     try {
-      const churn = (total) =>
-        loader.call('churn', {
-          url: server.url,
-          total,
-          batch: p.batch,
-          addresses: loader.addresses,
-        });
-      await churn(p.warmup);
-      await server.call('waitFor', { targets: { closed: p.warmup } });
-      const before = await server.call('memory', {});
       await server.call('begin');
-      const load = await churn(p.connections);
-      // The server may still be finishing the last closes when the client has seen them.
-      await server.call('waitFor', { targets: { closed: p.warmup + p.connections } });
-      const window = await server.call('end');
-      const after = await server.call('memory', { settleMs: 200 });
-      if (load.failures > 0 || window.counts.opened !== p.connections) {
-        throw new Error(
-          `server opened ${window.counts.opened} of ${p.connections}; ${load.failures} client errors`,
-        );
-      }
-      return {
-        cpuPerConnectionUs: window.cpuUs / window.counts.opened,
-        // Heap left behind by connections that have all closed: should be none.
-        retainedHeapPerConnection: (after.heapUsed - before.heapUsed) / window.counts.opened,
-        eventLoopUtilization: window.eventLoopUtilization,
-        window,
-      };
+      await churn(rig, p.connections, p);
+      return await result(rig, await server.call('end'), p);
     } finally {
-      await stopAll([loader]);
+      await stopAll([rig.loader]);
+    }
+  },
+
+  async runInterleaved(servers, p, order) {
+    const rigs = [];
+    try {
+      for (const variant of order) rigs.push(await setUp(variant, servers[variant], p));
+      const totals = await measureInSlices(rigs, p.slices, (rig, slice) =>
+        churn(rig, share(p.connections, p.slices, slice), p),
+      );
+      const results = {};
+      for (const rig of rigs) results[rig.variant] = await result(rig, totals[rig.variant], p);
+      return results;
+    } finally {
+      await stopAll(rigs.map((rig) => rig.loader));
     }
   },
 
@@ -64,6 +107,13 @@ export default {
           digits: 1,
           compare: 'ratio',
           target: { text: '≤ 1.10', limit: 1.1 },
+        }),
+        comparisonRow(rounds, {
+          key: 'mainThreadPerConnectionUs',
+          metric: 'main thread only (no GC or compiler threads)',
+          unit: 'µs',
+          digits: 3,
+          compare: 'ratio',
         }),
         comparisonRow(rounds, {
           key: 'retainedHeapPerConnection',

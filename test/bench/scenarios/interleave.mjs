@@ -17,13 +17,23 @@ export function rotate(items, shift) {
 
 /** An empty sum of server measurement windows (see server.mjs `end`). */
 function emptyTotal() {
-  return { cpuUs: 0, userUs: 0, systemUs: 0, wallMs: 0, busyMs: 0, slices: 0, counts: {} };
+  return {
+    cpuUs: 0,
+    userUs: 0,
+    systemUs: 0,
+    mainThreadUs: 0,
+    wallMs: 0,
+    busyMs: 0,
+    slices: 0,
+    counts: {},
+  };
 }
 
 function addWindow(total, window) {
   total.cpuUs += window.cpuUs;
   total.userUs += window.userUs;
   total.systemUs += window.systemUs;
+  total.mainThreadUs += window.mainThreadUs;
   total.wallMs += window.wallMs;
   total.busyMs += window.eventLoopUtilization * window.wallMs;
   total.slices++;
