@@ -209,16 +209,19 @@ export function share(total, parts, index) {
   return Math.floor(total / parts) + (index < total % parts ? 1 : 0);
 }
 
-/** Opens `total` connections to the server, shared over the loaders, and waits until it saw them all. */
-export async function openConnections(server, loaders, total) {
+/**
+ * Opens `count` connections to the server, shared over the loaders, and waits
+ * until the server has seen `openedInAll` (by default `count`) since it started.
+ */
+export async function openConnections(server, loaders, count, openedInAll = count) {
   await Promise.all(
     loaders.map((loader, i) =>
       loader.call('open', {
         url: server.url,
-        count: share(total, loaders.length, i),
+        count: share(count, loaders.length, i),
         addresses: loader.addresses,
       }),
     ),
   );
-  await server.call('waitFor', { targets: { opened: total } });
+  await server.call('waitFor', { targets: { opened: openedInAll } });
 }

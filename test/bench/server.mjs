@@ -146,8 +146,6 @@ const handlers = {
       happened[name] = value - window.counts[name];
     return {
       cpuUs: cpu.user + cpu.system,
-      userUs: cpu.user,
-      systemUs: cpu.system,
       // The main thread alone: the rest of cpuUs is V8's and libuv's helper threads (GC, compiler).
       mainThreadUs: threadCpu.user + threadCpu.system,
       wallMs: (end - window.monotonicUs) / 1000,

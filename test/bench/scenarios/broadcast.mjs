@@ -4,16 +4,17 @@
  * Variants run side by side, the broadcasts alternated between them in
  * slices (interleave.mjs); `run` measures one variant alone (profiling).
  */
-import { openConnections, share, startLoaders, stopAll } from '../processes.mjs';
+import { openConnections, startLoaders, stopAll } from '../processes.mjs';
 import { COMPARED_VARIANTS, comparisonRow, loadCheck } from './compare.mjs';
-import { measureInSlices } from './interleave.mjs';
+import { measuredBy } from './interleave.mjs';
 
-/** A server with its receivers connected: one per variant. */
+/** A server with its receivers connected and warmed up: one per variant. */
 async function setUp(variant, server, p) {
   const loaders = await startLoaders('load-connections.mjs', p.loaders, p.addresses);
   const rig = { variant, server, loaders };
   try {
     await openConnections(server, loaders, p.connections);
+    await fanOut(rig, p.warmup, p);
   } catch (error) {
     await stopAll(loaders);
     throw error;
@@ -29,7 +30,7 @@ async function fanOut(rig, times, p) {
   ]);
 }
 
-function result(window, p) {
+function result(_rig, window, p) {
   const expected = p.connections * p.broadcasts;
   if (window.counts.sent !== expected) {
     throw new Error(`server sent ${window.counts.sent} of ${expected} messages`);
@@ -41,6 +42,8 @@ function result(window, p) {
     window,
   };
 }
+
+const measured = measuredBy({ setUp, work: fanOut, result, units: (p) => p.broadcasts });
 
 export default {
   name: 'broadcast',
@@ -61,31 +64,7 @@ export default {
     };
   },
 
-  async run(server, p) {
-    const rig = await setUp(server.variant, server, p);
-    try {
-      await fanOut(rig, p.warmup, p);
-      await server.call('begin');
-      await fanOut(rig, p.broadcasts, p);
-      return result(await server.call('end'), p);
-    } finally {
-      await stopAll(rig.loaders);
-    }
-  },
-
-  async runInterleaved(servers, p, order) {
-    const rigs = [];
-    try {
-      for (const variant of order) rigs.push(await setUp(variant, servers[variant], p));
-      for (const rig of rigs) await fanOut(rig, p.warmup, p);
-      const totals = await measureInSlices(rigs, p.slices, (rig, slice) =>
-        fanOut(rig, share(p.broadcasts, p.slices, slice), p),
-      );
-      return Object.fromEntries(order.map((v) => [v, result(totals[v], p)]));
-    } finally {
-      await stopAll(rigs.flatMap((rig) => rig.loaders));
-    }
-  },
+  ...measured,
 
   summarise(rounds) {
     return {

@@ -4,14 +4,14 @@
  * run side by side, the batches alternated between them in slices
  * (interleave.mjs); `run` measures one variant alone (profiling).
  */
-import { share, startLoaders, stopAll } from '../processes.mjs';
+import { startLoaders, stopAll } from '../processes.mjs';
 import { COMPARED_VARIANTS, comparisonRow, loadCheck } from './compare.mjs';
-import { measureInSlices } from './interleave.mjs';
+import { measuredBy } from './interleave.mjs';
 
 /** A server with its own client process, warmed up: one per variant. */
 async function setUp(variant, server, p) {
   const [loader] = await startLoaders('load-connections.mjs', 1, p.addresses);
-  const rig = { variant, server, loader, opened: 0, failures: 0, closedSoFar: 0 };
+  const rig = { variant, server, loaders: [loader], opened: 0, failures: 0, closedSoFar: 0 };
   try {
     await churn(rig, p.warmup, p);
     rig.before = await server.call('memory', {});
@@ -26,11 +26,11 @@ async function setUp(variant, server, p) {
 
 /** Opens and closes `total` connections in batches; waits until the server saw every close. */
 async function churn(rig, total, p) {
-  const load = await rig.loader.call('churn', {
+  const load = await rig.loaders[0].call('churn', {
     url: rig.server.url,
     total,
     batch: p.batch,
-    addresses: rig.loader.addresses,
+    addresses: rig.loaders[0].addresses,
   });
   rig.opened += load.opened;
   rig.failures += load.failures;
@@ -56,6 +56,8 @@ async function result(rig, window, p) {
   };
 }
 
+const measured = measuredBy({ setUp, work: churn, result, units: (p) => p.connections });
+
 export default {
   name: 'churn',
   variants: COMPARED_VARIANTS,
@@ -71,31 +73,7 @@ export default {
     };
   },
 
-  async run(server, p) {
-    const rig = await setUp(server.variant, server, p);
-    try {
-      await server.call('begin');
-      await churn(rig, p.connections, p);
-      return await result(rig, await server.call('end'), p);
-    } finally {
-      await stopAll([rig.loader]);
-    }
-  },
-
-  async runInterleaved(servers, p, order) {
-    const rigs = [];
-    try {
-      for (const variant of order) rigs.push(await setUp(variant, servers[variant], p));
-      const totals = await measureInSlices(rigs, p.slices, (rig, slice) =>
-        churn(rig, share(p.connections, p.slices, slice), p),
-      );
-      const results = {};
-      for (const rig of rigs) results[rig.variant] = await result(rig, totals[rig.variant], p);
-      return results;
-    } finally {
-      await stopAll(rigs.map((rig) => rig.loader));
-    }
-  },
+  ...measured,
 
   summarise(rounds) {
     return {

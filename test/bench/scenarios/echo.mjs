@@ -4,16 +4,16 @@
  * Variants run side by side, the messages alternated between them in slices
  * (interleave.mjs); `run` measures one variant alone (profiling).
  */
-import { share, startLoaders, stopAll } from '../processes.mjs';
+import { startLoaders, stopAll } from '../processes.mjs';
 import { COMPARED_VARIANTS, comparisonRow, loadCheck } from './compare.mjs';
-import { measureInSlices } from './interleave.mjs';
+import { measuredBy } from './interleave.mjs';
 
 /** A server with its echo clients connected and warmed up: one per variant. */
 async function setUp(variant, server, p) {
   // One generator per server, and only one busy at a time: with two cores, a
   // second busy one would compete with the server for CPU.
   const [loader] = await startLoaders('load-echo.mjs', 1, p.addresses);
-  const rig = { variant, server, loader, loaderCpuUs: 0, loaderWallMs: 0 };
+  const rig = { variant, server, loaders: [loader], loaderCpuUs: 0, loaderWallMs: 0 };
   try {
     await loader.call('open', {
       url: server.url,
@@ -31,12 +31,12 @@ async function setUp(variant, server, p) {
 }
 
 async function echo(rig, messages, p) {
-  const load = await rig.loader.call('run', { inFlight: p.inFlight, size: p.size, messages });
+  const load = await rig.loaders[0].call('run', { inFlight: p.inFlight, size: p.size, messages });
   rig.loaderCpuUs += load.cpuUs;
   rig.loaderWallMs += load.wallMs;
 }
 
-function result(window, rig, p) {
+function result(rig, window, p) {
   if (window.counts.received !== p.messages) {
     throw new Error(`server saw ${window.counts.received} of ${p.messages} messages`);
   }
@@ -49,6 +49,8 @@ function result(window, rig, p) {
     window,
   };
 }
+
+const measured = measuredBy({ setUp, work: echo, result, units: (p) => p.messages });
 
 export default {
   name: 'echo',
@@ -68,31 +70,7 @@ export default {
     };
   },
 
-  async run(server, p) {
-    const rig = await setUp(server.variant, server, p);
-    try {
-      await server.call('begin');
-      await echo(rig, p.messages, p);
-      return result(await server.call('end'), rig, p);
-    } finally {
-      await stopAll([rig.loader]);
-    }
-  },
-
-  async runInterleaved(servers, p, order) {
-    const rigs = [];
-    try {
-      for (const variant of order) rigs.push(await setUp(variant, servers[variant], p));
-      const totals = await measureInSlices(rigs, p.slices, (rig, slice) =>
-        echo(rig, share(p.messages, p.slices, slice), p),
-      );
-      return Object.fromEntries(
-        rigs.map((rig) => [rig.variant, result(totals[rig.variant], rig, p)]),
-      );
-    } finally {
-      await stopAll(rigs.map((rig) => rig.loader));
-    }
-  },
+  ...measured,
 
   summarise(rounds) {
     return {

@@ -1,5 +1,6 @@
 /**
- * Interleaved measurement for the CPU-per-unit scenarios (echo, broadcast).
+ * Interleaved measurement for the CPU-per-unit scenarios (echo, broadcast,
+ * churn).
  * On these shared two-core machines the speed of the whole machine drifts by
  * several percent within seconds, so measuring one variant after another,
  * even within a round, leaves that drift in the ratio. Here every variant's
@@ -8,6 +9,7 @@
  * variant's CPU is summed over slices spread across the whole round, so
  * drift lands on all of them alike.
  */
+import { share, stopAll } from '../processes.mjs';
 
 /** `items` rotated left by `shift`. */
 export function rotate(items, shift) {
@@ -19,8 +21,6 @@ export function rotate(items, shift) {
 function emptyTotal() {
   return {
     cpuUs: 0,
-    userUs: 0,
-    systemUs: 0,
     mainThreadUs: 0,
     wallMs: 0,
     busyMs: 0,
@@ -31,8 +31,6 @@ function emptyTotal() {
 
 function addWindow(total, window) {
   total.cpuUs += window.cpuUs;
-  total.userUs += window.userUs;
-  total.systemUs += window.systemUs;
   total.mainThreadUs += window.mainThreadUs;
   total.wallMs += window.wallMs;
   total.busyMs += window.eventLoopUtilization * window.wallMs;
@@ -62,4 +60,43 @@ export async function measureInSlices(rigs, slices, work) {
     delete total.busyMs;
   }
   return totals;
+}
+
+/**
+ * A CPU scenario's `run` (one variant alone, for profiling) and
+ * `runInterleaved` (every variant, alternated in slices), built from its
+ * parts: `setUp(variant, server, p)` returns a rig whose load generators are
+ * `rig.loaders`, warmed up and ready; `work(rig, units, p)` runs that many
+ * units of the workload; `result(rig, window, p)` turns a measurement window
+ * (or the sum of a rig's slices) into the run's numbers; `units(p)` is how
+ * many units one run measures.
+ */
+export function measuredBy({ setUp, work, result, units }) {
+  return {
+    async run(server, p) {
+      const rig = await setUp(server.variant, server, p);
+      try {
+        await server.call('begin');
+        await work(rig, units(p), p);
+        return await result(rig, await server.call('end'), p);
+      } finally {
+        await stopAll(rig.loaders);
+      }
+    },
+
+    async runInterleaved(servers, p, order) {
+      const rigs = [];
+      try {
+        for (const variant of order) rigs.push(await setUp(variant, servers[variant], p));
+        const totals = await measureInSlices(rigs, p.slices, (rig, slice) =>
+          work(rig, share(units(p), p.slices, slice), p),
+        );
+        const results = {};
+        for (const rig of rigs) results[rig.variant] = await result(rig, totals[rig.variant], p);
+        return results;
+      } finally {
+        await stopAll(rigs.flatMap((rig) => rig.loaders));
+      }
+    },
+  };
 }

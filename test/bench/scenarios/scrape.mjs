@@ -9,7 +9,7 @@
 import { Agent, get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as format from '../format.mjs';
-import { share, startLoaders, stopAll } from '../processes.mjs';
+import { openConnections, startLoaders, stopAll } from '../processes.mjs';
 import { completeRounds, median, spread } from '../stats.mjs';
 
 const VARIANTS = ['instrumented', 'histogram'];
@@ -92,24 +92,11 @@ export default {
     const loaders = await startLoaders('load-connections.mjs', p.loaders, p.addresses);
     try {
       await untilServing(server.metricsUrl, agent);
-      // Opens `count` more connections and waits until the server has `total` in all.
-      const openMore = async (count, total) => {
-        await Promise.all(
-          loaders.map((loader, i) =>
-            loader.call('open', {
-              url: server.url,
-              count: share(count, loaders.length, i),
-              addresses: loader.addresses,
-            }),
-          ),
-        );
-        await server.call('waitFor', { targets: { opened: total } });
-      };
-      await openMore(p.few, p.few);
+      await openConnections(server, loaders, p.few);
       await sleep(p.settleMs);
       const few = await scrapeBatch(server, agent, p);
       const fewAgain = await scrapeBatch(server, agent, p);
-      await openMore(p.many - p.few, p.many);
+      await openConnections(server, loaders, p.many - p.few, p.many);
       const { clients } = await server.call('memory', { settleMs: p.settleMs });
       if (clients !== p.many) throw new Error(`${clients} of ${p.many} connections open`);
       const many = await scrapeBatch(server, agent, p);
