@@ -7,6 +7,8 @@ export interface WebSocketInternals {
   _closeCode: number;
   _closeFrameReceived: boolean;
   _socket: (Duplex & { errored?: Error | null }) | null;
+  /** ws's Sender for this connection, created in setSocket. */
+  _sender: object | null;
   emit(event: string | symbol, ...args: unknown[]): boolean;
 }
 

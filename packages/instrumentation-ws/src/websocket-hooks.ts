@@ -23,12 +23,11 @@ import {
   ERROR_TYPE_VALUE_ABORTED,
   ERROR_TYPE_VALUE_SEND_NOT_OPEN,
 } from './semconv.js';
+import { attachSender } from './sender-hooks.js';
 import { finishServerHandshake, kPatched } from './server-hooks.js';
 import {
   DIRECTION_RECEIVED,
-  DIRECTION_SENT,
   receivedPayloadBytes,
-  sentPayloadBytes,
   TYPE_BINARY,
   TYPE_TEXT,
   trafficIndex,
@@ -53,10 +52,11 @@ const SUCCESS: Attributes = {};
 
 /**
  * Hooks `WebSocket.prototype`, shared by server and client sockets of ws 7
- * and 8: `setSocket` (open), `emit` (messages and errors), `send`, `close`,
- * `terminate`, `emitClose`, and an accessor on `_req` that sees a client's
- * handshake begin. Every wrapper passes arguments, return values and throws
- * through untouched.
+ * and 8: `setSocket` (open; links the connection's Sender, see
+ * sender-hooks.ts), `emit` (messages received and errors), `send` (sends on a
+ * connection that is not open), `close`, `terminate`, `emitClose`, and an
+ * accessor on `_req` that sees a client's handshake begin. Every wrapper
+ * passes arguments, return values and throws through untouched.
  */
 export function patchWebSocket(
   prototype: object,
@@ -97,7 +97,11 @@ export function patchWebSocket(
     (original) =>
       function setSocket(this: Socket, socket: unknown) {
         safely(openConnection, ctx, this, socket, pendingClients);
-        return original.apply(this, arguments);
+        const result = original.apply(this, arguments);
+        // ws creates the connection's Sender in setSocket: sent messages are counted there.
+        const record = this[kConnectionRecord];
+        if (record !== undefined) safely(attachSender, ctx, patcher, this._sender, record);
+        return result;
       },
   );
 
@@ -155,40 +159,11 @@ export function patchWebSocket(
     prototype,
     'send',
     (original) =>
-      function send(this: Socket, data: unknown, options: unknown) {
-        const state = this._readyState;
-        const record = this._isServer ? this[kConnectionRecord] : undefined;
-        if (record !== undefined && ctx.config.broadcastDetection) {
-          ctx.fanOut.noteSend(record, data, state);
-        }
-        if (state === READY_STATE_OPEN) {
-          const opts =
-            typeof options === 'object' && options !== null ? (options as SendOptions) : undefined;
-          // Mirrors ws: numbers become strings, `binary` and `fin` come from options when given.
-          const binary =
-            opts !== undefined && 'binary' in opts
-              ? Boolean(opts.binary)
-              : typeof data !== 'string' && typeof data !== 'number';
-          const type = binary ? TYPE_BINARY : TYPE_TEXT;
-          const side: Side = this._isServer ? SIDE_SERVER : SIDE_CLIENT;
-          const index = trafficIndex(side, DIRECTION_SENT, type);
-          const bytes = sentPayloadBytes(data);
-          if (opts === undefined || !('fin' in opts) || opts.fin) traffic.messages[index]!++;
-          traffic.bytes[index]! += bytes;
-          if (ctx.config.messageSizeHistogram) {
-            ctx.metrics.recordMessageSize(side, DIRECTION_SENT, type, bytes);
-          }
-        } else if (state > READY_STATE_OPEN && this[kConnectionRecord] !== undefined) {
-          safely(countSendNotOpen, ctx, this);
-        }
-        const result = original.apply(this, arguments);
-        // Data left in the socket's own buffer after a send means the peer is
-        // not keeping up: such connections are the ones the backpressure
-        // gauges read at collection, instead of all of them.
-        if (record !== undefined && !record.queued && (this._socket?.writableLength ?? 0) > 0) {
-          ctx.registry.noteQueued(record);
-        }
-        return result;
+      // Sends on open connections are counted by the Sender (sender-hooks.ts);
+      // this wrapper stays this small so the app's send loop optimises as with bare ws.
+      function send(this: Socket, data: unknown) {
+        if (this._readyState !== READY_STATE_OPEN) safely(noteSendNotOpen, ctx, this, data);
+        return original.apply(this, arguments);
       },
   );
 
@@ -254,11 +229,6 @@ export function patchWebSocket(
   return true;
 }
 
-interface SendOptions {
-  binary?: unknown;
-  fin?: unknown;
-}
-
 function openConnection(
   ctx: HookContext,
   ws: Socket,
@@ -300,9 +270,21 @@ function noteError(ctx: HookContext, ws: Socket, error: unknown): void {
   }
 }
 
-function countSendNotOpen(ctx: HookContext, ws: Socket): void {
+/**
+ * A `send()` on a connection that is closing or closed (ws drops it) is an
+ * error, and a recipient a broadcast missed. Sockets still connecting have
+ * no record yet (ws throws for them).
+ */
+function noteSendNotOpen(ctx: HookContext, ws: Socket, data: unknown): void {
   const record = ws[kConnectionRecord];
-  if (record !== undefined) ctx.metrics.countError(record.side, ERROR_TYPE_VALUE_SEND_NOT_OPEN);
+  if (record === undefined) return;
+  if (record.side === SIDE_SERVER && ctx.config.broadcastDetection) {
+    // What the Sender would have been given for the open sockets of the same loop.
+    ctx.fanOut.noteSend(record, typeof data === 'number' ? String(data) : data, ws._readyState);
+  }
+  if (ws._readyState > READY_STATE_OPEN) {
+    ctx.metrics.countError(record.side, ERROR_TYPE_VALUE_SEND_NOT_OPEN);
+  }
 }
 
 function closeConnection(ctx: HookContext, ws: Socket, pendingClients: Set<object>): void {

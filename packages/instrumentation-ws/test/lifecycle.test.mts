@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import { runFixture } from './helpers/child.mts';
 import { type Collected, countOf, metricValue } from './helpers/metrics.mts';
 
-type Prototypes = { webSocket: Record<string, unknown>; server: Record<string, unknown> };
+type Prototypes = {
+  webSocket: Record<string, unknown>;
+  server: Record<string, unknown>;
+  sender: Record<string, unknown>;
+};
 const lifecycle = <T,>(name: string) =>
   runFixture<T & { warnings: string[] }>(['lifecycle.cjs', name]);
 const TEXT = { 'websocket.message.type': 'text' };

@@ -1,0 +1,91 @@
+import type { Duplex } from 'node:stream';
+import { type HookContext, READY_STATE_OPEN, SIDE_SERVER } from './internal-types.js';
+import type { PropertyPatcher } from './patcher.js';
+import { type ConnectionRecord, kConnectionRecord } from './registry.js';
+import { kPatched } from './server-hooks.js';
+import {
+  DIRECTION_SENT,
+  sentPayloadBytes,
+  TYPE_BINARY,
+  TYPE_TEXT,
+  trafficIndex,
+} from './traffic.js';
+
+/** The parts of a ws `Sender` (one per open connection) the send hook reads. */
+interface SenderInternals {
+  _socket: Duplex;
+  [kConnectionRecord]?: ConnectionRecord;
+}
+
+/** The options `WebSocket#send` hands its sender: always complete, never the app's object. */
+interface FrameOptions {
+  binary: boolean;
+  fin: boolean;
+}
+
+/**
+ * Links an open connection's `Sender` to its record, and hooks the Sender
+ * class the first time one is seen. Counting sent messages here rather than
+ * in `WebSocket#send` leaves the app's own call to `send()` exactly as bare
+ * ws has it, so V8 optimises the app's send loop the same way; the Sender's
+ * `send` is never inlined into that loop, so one more call frame here costs
+ * a call, not the loop's optimisation. It also sees what ws decided: the
+ * frame type, `fin`, and numbers already turned into strings.
+ */
+export function attachSender(
+  ctx: HookContext,
+  patcher: PropertyPatcher,
+  sender: unknown,
+  record: ConnectionRecord,
+): void {
+  if (typeof sender !== 'object' || sender === null) return;
+  const prototype = Object.getPrototypeOf(sender) as object | null;
+  if (prototype === null || !patchSender(prototype, ctx, patcher)) return;
+  (sender as SenderInternals)[kConnectionRecord] = record;
+}
+
+/** Wraps `Sender.prototype.send` once; false when another instance owns it. */
+function patchSender(prototype: object, ctx: HookContext, patcher: PropertyPatcher): boolean {
+  const claim = patcher.claim(prototype, kPatched);
+  if (claim !== 'new') return claim === 'ours';
+  patcher.wrapMethod(
+    prototype,
+    'send',
+    (original) =>
+      function send(this: SenderInternals, data: unknown, options: FrameOptions) {
+        const record = this[kConnectionRecord];
+        if (record !== undefined) countSent(ctx, record, data, options);
+        const result = original.apply(this, arguments);
+        // Data left in the socket's own buffer after a send means the peer is
+        // not keeping up: such connections are the ones the backpressure
+        // gauges read at collection, instead of all of them.
+        if (record !== undefined && !record.queued && this._socket.writableLength > 0) {
+          ctx.registry.noteQueued(record);
+        }
+        return result;
+      },
+  );
+  return true;
+}
+
+/** One `send()` on an open connection: a message (or a fragment of one) and its bytes. */
+function countSent(
+  ctx: HookContext,
+  record: ConnectionRecord,
+  data: unknown,
+  options: FrameOptions,
+): void {
+  const { side } = record;
+  if (side === SIDE_SERVER && ctx.config.broadcastDetection) {
+    ctx.fanOut.noteSend(record, data, READY_STATE_OPEN);
+  }
+  const type = options.binary ? TYPE_BINARY : TYPE_TEXT;
+  const index = trafficIndex(side, DIRECTION_SENT, type);
+  const bytes = sentPayloadBytes(data);
+  const { traffic } = ctx;
+  if (options.fin) traffic.messages[index]!++;
+  traffic.bytes[index]! += bytes;
+  if (ctx.config.messageSizeHistogram) {
+    ctx.metrics.recordMessageSize(side, DIRECTION_SENT, type, bytes);
+  }
+}
