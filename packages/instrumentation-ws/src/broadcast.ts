@@ -58,7 +58,10 @@ export class FanOutDetector {
   /** Called for every send on a server socket, open or not. */
   noteSend(record: ConnectionRecord | undefined, data: unknown, readyState: number): void {
     if (this.paused || record === undefined) return;
-    if (data !== this.payload || this.attempted === 0) {
+    const samePayload =
+      this.attempted > 0 &&
+      (data === this.payload || (isEmptyPayload(data) && isEmptyPayload(this.payload)));
+    if (!samePayload) {
       // A new group. Most sends stay groups of one: no clock read for them.
       if (this.attempted >= 2) this.endGroup();
       this.payload = data;
@@ -94,6 +97,16 @@ export class FanOutDetector {
       (performance.now() - this.startedAt) / 1000,
     );
   }
+}
+
+/**
+ * ws sends `''`, `null`, `undefined` and `false` as its one shared empty
+ * buffer, so an open socket's Sender and a closing socket's `send()` see
+ * different values for the same empty message: every empty payload is one.
+ */
+function isEmptyPayload(data: unknown): boolean {
+  if (data === undefined || data === null || data === '' || data === false) return true;
+  return typeof data === 'object' && (data as { byteLength?: unknown }).byteLength === 0;
 }
 
 /** What `broadcast()` did. */

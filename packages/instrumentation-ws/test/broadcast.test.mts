@@ -35,6 +35,13 @@ describe('broadcasts', () => {
     assert.deepEqual(steps['ten sockets closing']!['recipients:success'], [3, 3000]);
   });
 
+  it('an empty message to open and closing sockets is one broadcast too', async () => {
+    const { steps } = await run;
+    // ws hands open sockets' Senders its shared empty buffer, the closing ones get ''.
+    assert.deepEqual(steps['empty payload, ten sockets closing']!['recipients:partial'], [2, 1970]);
+    assert.equal(steps['empty payload, ten sockets closing']!['recipients:failure'], undefined);
+  });
+
   it('broadcast() sends to open sockets the filter keeps, and records one broadcast', async () => {
     const { steps, helperResult } = await run;
     // 1,000 sockets: 10 closing, 1 refused by the filter.
