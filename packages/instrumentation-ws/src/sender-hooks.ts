@@ -4,11 +4,11 @@ import type { PropertyPatcher } from './patcher.js';
 import { type ConnectionRecord, kConnectionRecord } from './registry.js';
 import { kPatched } from './server-hooks.js';
 import {
+  countMessage,
   DIRECTION_SENT,
   sentPayloadBytes,
   TYPE_BINARY,
   TYPE_TEXT,
-  trafficIndex,
 } from './traffic.js';
 
 /** The parts of a ws `Sender` (one per open connection) the send hook reads. */
@@ -25,12 +25,11 @@ interface FrameOptions {
 
 /**
  * Links an open connection's `Sender` to its record, and hooks the Sender
- * class the first time one is seen. Counting sent messages here rather than
- * in `WebSocket#send` leaves the app's own call to `send()` exactly as bare
- * ws has it, so V8 optimises the app's send loop the same way; the Sender's
- * `send` is never inlined into that loop, so one more call frame here costs
- * a call, not the loop's optimisation. It also sees what ws decided: the
- * frame type, `fin`, and numbers already turned into strings.
+ * class the first time one is seen. Sent messages are counted here, one call
+ * below `WebSocket#send`, so the wrapper the app's own `send()` call meets
+ * stays small; and the Sender sees what ws decided (the frame type, `fin`,
+ * numbers already turned into strings) instead of our code repeating ws's
+ * option logic.
  */
 export function attachSender(
   ctx: HookContext,
@@ -80,12 +79,5 @@ function countSent(
     ctx.fanOut.noteSend(record, data, READY_STATE_OPEN);
   }
   const type = options.binary ? TYPE_BINARY : TYPE_TEXT;
-  const index = trafficIndex(side, DIRECTION_SENT, type);
-  const bytes = sentPayloadBytes(data);
-  const { traffic } = ctx;
-  if (options.fin) traffic.messages[index]!++;
-  traffic.bytes[index]! += bytes;
-  if (ctx.config.messageSizeHistogram) {
-    ctx.metrics.recordMessageSize(side, DIRECTION_SENT, type, bytes);
-  }
+  countMessage(ctx, side, DIRECTION_SENT, type, sentPayloadBytes(data), options.fin);
 }

@@ -20,6 +20,36 @@ export class TrafficCounters {
   readonly bytes = new Float64Array(8);
 }
 
+/** What counting a message needs from the hooks' context. */
+interface MessageCounting {
+  readonly traffic: TrafficCounters;
+  readonly config: { readonly messageSizeHistogram: boolean };
+  readonly metrics: {
+    recordMessageSize(side: Side, direction: number, type: number, bytes: number): void;
+  };
+}
+
+/**
+ * One message of `bytes` payload bytes, sent or received; `whole` is false
+ * for a fragment that does not end its message (its bytes count, the message
+ * is counted with its last fragment).
+ */
+export function countMessage(
+  ctx: MessageCounting,
+  side: Side,
+  direction: number,
+  type: number,
+  bytes: number,
+  whole = true,
+): void {
+  const index = trafficIndex(side, direction, type);
+  if (whole) ctx.traffic.messages[index]!++;
+  ctx.traffic.bytes[index]! += bytes;
+  if (ctx.config.messageSizeHistogram) {
+    ctx.metrics.recordMessageSize(side, direction, type, bytes);
+  }
+}
+
 // A broadcast sends one string to every socket: its UTF-8 length is worked
 // out once, not once per recipient. Holds one string alive at most.
 let lastSentString = '';

@@ -26,11 +26,11 @@ import {
 import { attachSender } from './sender-hooks.js';
 import { finishServerHandshake, kPatched } from './server-hooks.js';
 import {
+  countMessage,
   DIRECTION_RECEIVED,
   receivedPayloadBytes,
   TYPE_BINARY,
   TYPE_TEXT,
-  trafficIndex,
 } from './traffic.js';
 
 /** A client's opening handshake: ws's `_req`, kept here while our accessor stands in. */
@@ -66,7 +66,6 @@ export function patchWebSocket(
 ): boolean {
   const claim = patcher.claim(prototype, kPatched);
   if (claim !== 'new') return claim === 'ours';
-  const { traffic } = ctx;
 
   patcher.defineAccessor(
     prototype,
@@ -117,13 +116,7 @@ export function patchWebSocket(
               ? TYPE_BINARY
               : TYPE_TEXT;
           const side: Side = this._isServer ? SIDE_SERVER : SIDE_CLIENT;
-          const index = trafficIndex(side, DIRECTION_RECEIVED, type);
-          const bytes = receivedPayloadBytes(data);
-          traffic.messages[index]!++;
-          traffic.bytes[index]! += bytes;
-          if (ctx.config.messageSizeHistogram) {
-            ctx.metrics.recordMessageSize(side, DIRECTION_RECEIVED, type, bytes);
-          }
+          countMessage(ctx, side, DIRECTION_RECEIVED, type, receivedPayloadBytes(data));
           const reports = ctx.config.clientReports;
           if (reports.enabled && type === TYPE_TEXT && side === SIDE_SERVER) {
             const record = this[kConnectionRecord];
@@ -159,8 +152,9 @@ export function patchWebSocket(
     prototype,
     'send',
     (original) =>
-      // Sends on open connections are counted by the Sender (sender-hooks.ts);
-      // this wrapper stays this small so the app's send loop optimises as with bare ws.
+      // Sends on open connections are counted by the Sender (sender-hooks.ts):
+      // this wrapper only sees the sends ws drops, and stays small because it
+      // sits in the app's own send loop.
       function send(this: Socket, data: unknown) {
         if (this._readyState !== READY_STATE_OPEN) safely(noteSendNotOpen, ctx, this, data);
         return original.apply(this, arguments);
