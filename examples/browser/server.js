@@ -3,6 +3,7 @@
 // zero-code instrumentation with client reports on and metrics on /metrics.
 const { readFile } = require('node:fs/promises');
 const http = require('node:http');
+const { createRequire } = require('node:module');
 const path = require('node:path');
 const { WebSocketServer } = require('ws');
 
@@ -10,30 +11,44 @@ const port = Number(process.env.PORT || 8080);
 const metricsPort = Number(process.env.OTEL_EXPORTER_PROMETHEUS_PORT || 9464);
 const PUBLIC_DIR = path.join(__dirname, 'public');
 const PAGE_FILES = { '/': 'index.html', '/app.js': 'app.js' };
-const VENDOR_PREFIX = '/vendor/client-reporter/';
+// The page's import map names these two packages; each is served from its built ESM folder.
+const VENDOR_PREFIXES = {
+  '/vendor/client-reporter/': () => path.dirname(require.resolve('@ws-otel/client-reporter')),
+  // The reporter's one dependency: the wire protocol it shares with the server.
+  '/vendor/report-protocol/': () =>
+    path.join(
+      path.dirname(
+        createRequire(require.resolve('@ws-otel/client-reporter')).resolve(
+          '@ws-otel/report-protocol/package.json',
+        ),
+      ),
+      'dist/esm',
+    ),
+};
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
 };
 
-function reporterDir() {
+function vendorDirs() {
   try {
-    return path.dirname(require.resolve('@ws-otel/client-reporter'));
+    return Object.entries(VENDOR_PREFIXES).map(([prefix, dir]) => [prefix, dir()]);
   } catch {
     console.error('browser example: @ws-otel/client-reporter is not built; run `pnpm build` first');
     process.exit(1);
   }
 }
-const REPORTER_DIR = reporterDir();
+const VENDOR_DIRS = vendorDirs();
 
 /** The file a path names, or undefined: the page's own files and the reporter's built modules. */
 function fileFor(urlPath) {
   if (Object.hasOwn(PAGE_FILES, urlPath)) return path.join(PUBLIC_DIR, PAGE_FILES[urlPath]);
-  if (urlPath.startsWith(VENDOR_PREFIX)) {
-    const name = urlPath.slice(VENDOR_PREFIX.length);
-    // Plain module names only: nothing outside the reporter's dist folder is served.
-    if (/^[a-z][a-z-]*\.js(\.map)?$/.test(name)) return path.join(REPORTER_DIR, name);
+  for (const [prefix, dir] of VENDOR_DIRS) {
+    if (!urlPath.startsWith(prefix)) continue;
+    const name = urlPath.slice(prefix.length);
+    // Plain module names only: nothing outside the packages' dist folders is served.
+    if (/^[a-z][a-z-]*\.js(\.map)?$/.test(name)) return path.join(dir, name);
   }
   return undefined;
 }

@@ -70,7 +70,8 @@ export function killStarted() {
 /** A short hash of the built files in `dir`: which build a report measured. */
 function buildHash(dir) {
   const hash = createHash('sha256');
-  for (const name of readdirSync(dir).sort()) {
+  // dist/ has a folder per concern: hash every .js file under it, by its path.
+  for (const name of readdirSync(dir, { recursive: true }).sort()) {
     if (!name.endsWith('.js')) continue;
     hash.update(name);
     hash.update(readFileSync(join(dir, name)));

@@ -1,7 +1,22 @@
-import type { HookContext } from './internal-types.js';
+import type { ResolvedConfig } from './config.js';
+import type { ConnectionRegistry } from './connections/registry.js';
+import type { TrafficCounters } from './connections/traffic.js';
+import type { HeartbeatScheduler } from './heartbeat/scheduler.js';
+import type { WsMetrics } from './metrics/instruments.js';
 
-/** The instrumentation whose patches are in place, as the helpers see it. */
-export interface ActiveInstrumentation extends HookContext {
+/**
+ * The instrumentation whose patches are in place, as the helpers see it. Fan-out
+ * detection is named only by what `broadcast()` touches, so this file stays
+ * below broadcast/ and the hook context.
+ */
+export interface ActiveInstrumentation {
+  readonly registry: ConnectionRegistry;
+  readonly traffic: TrafficCounters;
+  readonly metrics: WsMetrics;
+  readonly heartbeat: HeartbeatScheduler;
+  readonly config: ResolvedConfig;
+  /** Fan-out detection; `broadcast()` pauses it while it records its own sends. */
+  readonly fanOut: { paused: boolean };
   /** `drain()` has started: readiness reports 503 from then on. */
   draining: boolean;
 }

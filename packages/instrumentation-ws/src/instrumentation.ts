@@ -4,20 +4,21 @@ import {
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
 import { type ActiveInstrumentation, active, notifyWsPatched } from './active.js';
-import { FanOutDetector } from './broadcast.js';
+import { FanOutDetector } from './broadcast/fan-out.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
-import { HeartbeatScheduler } from './heartbeat.js';
+import { ConnectionRegistry } from './connections/registry.js';
+import { RouteCap } from './connections/routes.js';
+import { TrafficCounters } from './connections/traffic.js';
+import { HeartbeatScheduler } from './heartbeat/scheduler.js';
 import type { WsModuleExports } from './internal-types.js';
-import { findLoadedWs } from './loaded-copies.js';
-import { WsMetrics } from './metrics.js';
-import { PropertyPatcher } from './patcher.js';
-import { ConnectionRegistry } from './registry.js';
-import { RouteCap } from './routes.js';
-import { kPatched, patchWebSocketServer } from './server-hooks.js';
-import { TrafficCounters } from './traffic.js';
+import { WsMetrics } from './metrics/instruments.js';
+import type { HookContext } from './patch/hook-context.js';
+import { findLoadedWs } from './patch/loaded-copies.js';
+import { PropertyPatcher } from './patch/patcher.js';
+import { kPatched, patchWebSocketServer } from './patch/server-hooks.js';
+import { patchWebSocket, releasePendingClients } from './patch/websocket-hooks.js';
 import type { WsInstrumentationConfig } from './types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
-import { patchWebSocket, releasePendingClients } from './websocket-hooks.js';
 
 const SUPPORTED_VERSIONS = ['>=7.0.0 <9'];
 
@@ -27,7 +28,7 @@ const sharedRegistry = new ConnectionRegistry();
 const sharedTraffic = new TrafficCounters();
 
 /** Everything the hooks share, created on first use (see `state()`). */
-class InstrumentationState implements ActiveInstrumentation {
+class InstrumentationState implements HookContext, ActiveInstrumentation {
   readonly registry = sharedRegistry;
   readonly traffic = sharedTraffic;
   readonly patcher = new PropertyPatcher();

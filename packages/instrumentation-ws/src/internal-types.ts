@@ -33,13 +33,9 @@ export const SIDE_SERVER = 0;
 export const SIDE_CLIENT = 1;
 export type Side = typeof SIDE_SERVER | typeof SIDE_CLIENT;
 
-/** What the hooks need from the instrumentation; `metrics` changes on `setMeterProvider()`. */
-export interface HookContext {
-  readonly registry: import('./registry.js').ConnectionRegistry;
-  readonly traffic: import('./traffic.js').TrafficCounters;
-  readonly routes: import('./routes.js').RouteCap;
-  readonly metrics: import('./metrics.js').WsMetrics;
-  readonly config: import('./config.js').ResolvedConfig;
-  readonly fanOut: import('./broadcast.js').FanOutDetector;
-  readonly heartbeat: import('./heartbeat.js').HeartbeatScheduler;
-}
+/** How this side ended a connection (`ConnectionRecord.localEnd`): it has not. */
+export const LOCAL_END_NONE = 0;
+/** This side called close() before any close frame came in. */
+export const LOCAL_END_CLOSE = 1;
+/** This side called terminate(). */
+export const LOCAL_END_TERMINATE = 2;

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 // The parser is internal; its build sits next to the public entry.
-import { MAX_RTT_SAMPLES, parseReport, REPORTED_ERROR_TYPES } from '../dist/reports.js';
+import {
+  MAX_RTT_SAMPLES,
+  parseReport,
+  REPORTED_ERROR_TYPES,
+} from '../dist/reports/client-reports.js';
 import { runFixture } from './helpers/child.mts';
 
 type Points = Array<[Record<string, string>, number | [number, number]]>;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { configFromEnv } from '@ws-otel/instrumentation-ws';
-import { closeCodeValue, errorTypeOf, rejectionErrorType } from '../dist/outcomes.js';
+import { closeCodeValue, errorTypeOf, rejectionErrorType } from '../dist/connections/outcomes.js';
 
 function captureDiag(): string[] {
   const lines: string[] = [];

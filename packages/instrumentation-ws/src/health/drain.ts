@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { active } from './active.js';
-import { READY_STATE_OPEN, SIDE_SERVER } from './internal-types.js';
+import { active } from '../active.js';
+import { READY_STATE_OPEN, SIDE_SERVER } from '../internal-types.js';
 
 export interface DrainOptions {
   /** Close code sent to every connection. Default 1001 (going away). */

@@ -8,11 +8,9 @@ import {
   type ObservableUpDownCounter,
   ValueType,
 } from '@opentelemetry/api';
-import { SIDE_CLIENT, SIDE_SERVER, type Side } from './internal-types.js';
-import type { ConnectionRecord, ConnectionRegistry } from './registry.js';
-import { type ClientReport, REPORTED_ERROR_TYPES } from './reports.js';
-import type { RouteCap } from './routes.js';
-import * as sc from './semconv.js';
+import { type HealthReport, REPORTED_ERROR_TYPES } from '@ws-otel/report-protocol';
+import type { ConnectionRecord, ConnectionRegistry } from '../connections/registry.js';
+import type { RouteCap } from '../connections/routes.js';
 import {
   DIRECTION_RECEIVED,
   DIRECTION_SENT,
@@ -20,7 +18,9 @@ import {
   TYPE_BINARY,
   TYPE_TEXT,
   trafficIndex,
-} from './traffic.js';
+} from '../connections/traffic.js';
+import { SIDE_CLIENT, SIDE_SERVER, type Side } from '../internal-types.js';
+import * as sc from '../semconv.js';
 
 const SIDES = [SIDE_SERVER, SIDE_CLIENT] as const;
 const HEALTH_VALUES = [
@@ -171,7 +171,7 @@ export class WsMetrics {
   }
 
   /** Records an accepted report: every round trip, the reconnects and the errors it carries. */
-  recordReport(report: ClientReport): void {
+  recordReport(report: Omit<HealthReport, 'v'>): void {
     const instruments = this.reports;
     if (instruments === undefined) return;
     instruments.reports.add(1, REPORT_OUTCOME_ATTRIBUTES[1]);

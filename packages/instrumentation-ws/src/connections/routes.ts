@@ -1,4 +1,4 @@
-import { ROUTE_VALUE_OTHER } from './semconv.js';
+import { ROUTE_VALUE_OTHER } from '../semconv.js';
 
 /** Longest route kept; longer values fold into `other` like unseen ones past the cap. */
 const MAX_ROUTE_LENGTH = 128;

@@ -1,6 +1,11 @@
 import type { Attributes } from '@opentelemetry/api';
-import { SIDE_SERVER, type WebSocketInternals } from './internal-types.js';
-import { type ConnectionRecord, LOCAL_END_NONE, LOCAL_END_TERMINATE } from './registry.js';
+import {
+  LOCAL_END_NONE,
+  LOCAL_END_TERMINATE,
+  SIDE_SERVER,
+  type Side,
+  type WebSocketInternals,
+} from '../internal-types.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_WEBSOCKET_CLOSE_CODE,
@@ -20,7 +25,7 @@ import {
   INITIATOR_VALUE_CLIENT,
   INITIATOR_VALUE_NONE,
   INITIATOR_VALUE_SERVER,
-} from './semconv.js';
+} from '../semconv.js';
 
 /** `websocket.close.code`: 1000..1015 as is, application ranges folded, the rest `other`. */
 export function closeCodeValue(code: number): number | string {
@@ -66,12 +71,20 @@ export function rejectionErrorType(response: unknown): string {
   return match ? match[1]! : ERROR_TYPE_VALUE_REJECTED;
 }
 
+/** What a connection's record knows about how it ended (a `ConnectionRecord` has it). */
+export interface ClosingConnection {
+  side: Side;
+  localEnd: number;
+  route: string | undefined;
+  errorType: string | undefined;
+}
+
 /**
  * The attributes of `connection.duration` for a connection that just closed.
  * A close is abnormal when no close frame came back or an error was seen;
  * only abnormal ends carry `error.type`.
  */
-export function closeAttributes(record: ConnectionRecord, socket: WebSocketInternals): Attributes {
+export function closeAttributes(record: ClosingConnection, socket: WebSocketInternals): Attributes {
   const closeFrameReceived = socket._closeFrameReceived;
   const local = record.side === SIDE_SERVER ? INITIATOR_VALUE_SERVER : INITIATOR_VALUE_CLIENT;
   const peer = record.side === SIDE_SERVER ? INITIATOR_VALUE_CLIENT : INITIATOR_VALUE_SERVER;

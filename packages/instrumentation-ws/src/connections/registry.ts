@@ -1,14 +1,8 @@
-import type { Side, WebSocketInternals } from './internal-types.js';
+import { LOCAL_END_NONE, type Side, type WebSocketInternals } from '../internal-types.js';
 
 export const HEALTH_HEALTHY = 0;
 export const HEALTH_DEGRADED = 1;
 export const HEALTH_UNRESPONSIVE = 2;
-
-export const LOCAL_END_NONE = 0;
-/** This side called close() before any close frame came in. */
-export const LOCAL_END_CLOSE = 1;
-/** This side called terminate(). */
-export const LOCAL_END_TERMINATE = 2;
 
 /** Where a socket's record lives, so every hook reaches it without a lookup table. */
 export const kConnectionRecord: unique symbol = Symbol('ws-otel.connection');

@@ -1,15 +1,16 @@
 import type { Duplex } from 'node:stream';
-import { type HookContext, READY_STATE_OPEN, SIDE_SERVER } from './internal-types.js';
-import type { PropertyPatcher } from './patcher.js';
-import { type ConnectionRecord, kConnectionRecord } from './registry.js';
-import { kPatched } from './server-hooks.js';
+import { type ConnectionRecord, kConnectionRecord } from '../connections/registry.js';
 import {
   countMessage,
   DIRECTION_SENT,
   sentPayloadBytes,
   TYPE_BINARY,
   TYPE_TEXT,
-} from './traffic.js';
+} from '../connections/traffic.js';
+import { READY_STATE_OPEN, SIDE_SERVER } from '../internal-types.js';
+import type { HookContext } from './hook-context.js';
+import type { PropertyPatcher } from './patcher.js';
+import { kPatched } from './server-hooks.js';
 
 /** The parts of a ws `Sender` (one per open connection) the send hook reads. */
 interface SenderInternals {

@@ -1,37 +1,34 @@
 import type { Attributes } from '@opentelemetry/api';
-import {
-  type HookContext,
-  READY_STATE_OPEN,
-  SIDE_CLIENT,
-  SIDE_SERVER,
-  type Side,
-  type WebSocketInternals,
-} from './internal-types.js';
-import { clientHandshakeErrorType, closeAttributes, errorTypeOf } from './outcomes.js';
-import type { PropertyPatcher } from './patcher.js';
-import {
-  ConnectionRecord,
-  kConnectionRecord,
-  LOCAL_END_CLOSE,
-  LOCAL_END_TERMINATE,
-} from './registry.js';
-import { handleReporterFrame } from './reports.js';
-import { safely } from './safely.js';
-import {
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ERROR_TYPE_VALUE_ABORTED,
-  ERROR_TYPE_VALUE_SEND_NOT_OPEN,
-} from './semconv.js';
-import { attachSender } from './sender-hooks.js';
-import { finishServerHandshake, kPatched } from './server-hooks.js';
+import { clientHandshakeErrorType, closeAttributes, errorTypeOf } from '../connections/outcomes.js';
+import { ConnectionRecord, kConnectionRecord } from '../connections/registry.js';
 import {
   countMessage,
   DIRECTION_RECEIVED,
   receivedPayloadBytes,
   TYPE_BINARY,
   TYPE_TEXT,
-} from './traffic.js';
+} from '../connections/traffic.js';
+import {
+  LOCAL_END_CLOSE,
+  LOCAL_END_TERMINATE,
+  READY_STATE_OPEN,
+  SIDE_CLIENT,
+  SIDE_SERVER,
+  type Side,
+  type WebSocketInternals,
+} from '../internal-types.js';
+import { handleReporterFrame } from '../reports/client-reports.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ERROR_TYPE_VALUE_ABORTED,
+  ERROR_TYPE_VALUE_SEND_NOT_OPEN,
+} from '../semconv.js';
+import type { HookContext } from './hook-context.js';
+import type { PropertyPatcher } from './patcher.js';
+import { safely } from './safely.js';
+import { attachSender } from './sender-hooks.js';
+import { finishServerHandshake, kPatched } from './server-hooks.js';
 
 /** A client's opening handshake: ws's `_req`, kept here while our accessor stands in. */
 interface ClientHandshake {

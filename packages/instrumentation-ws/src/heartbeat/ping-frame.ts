@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { WebSocketInternals } from './internal-types.js';
+import type { WebSocketInternals } from '../internal-types.js';
 
 // Our ping payload: 8 random bytes that name this process, the ping's
 // sequence number, and the send time as a double. The pong echoes it (RFC

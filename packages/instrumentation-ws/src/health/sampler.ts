@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { TrafficCounters } from './traffic.js';
+import type { TrafficCounters } from '../connections/traffic.js';
 
 const SAMPLE_EVERY_MS = 1000;
 const SAMPLES_KEPT = 300;

@@ -1,16 +1,16 @@
-import type { ResolvedConfig } from './config.js';
-import { READY_STATE_OPEN, SIDE_SERVER, type Side } from './internal-types.js';
-import type { WsMetrics } from './metrics.js';
-import { isOurPong, pongSentAt, pongSeq, sendPing } from './ping-frame.js';
+import type { ResolvedConfig } from '../config.js';
 import {
   type ConnectionRecord,
   type ConnectionRegistry,
   HEALTH_DEGRADED,
   HEALTH_HEALTHY,
   HEALTH_UNRESPONSIVE,
-} from './registry.js';
+} from '../connections/registry.js';
+import { READY_STATE_OPEN, SIDE_SERVER, type Side } from '../internal-types.js';
+import type { WsMetrics } from '../metrics/instruments.js';
+import { ERROR_TYPE_VALUE_HEARTBEAT_TIMEOUT } from '../semconv.js';
+import { isOurPong, pongSentAt, pongSeq, sendPing } from './ping-frame.js';
 import { RttWindow } from './rtt-window.js';
-import { ERROR_TYPE_VALUE_HEARTBEAT_TIMEOUT } from './semconv.js';
 
 const MAX_SEQ = 0x3fffffff;
 /** A connection is due for a ping once this share of the interval has passed. */

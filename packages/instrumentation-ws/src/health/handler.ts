@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { active } from './active.js';
-import { HealthSampler } from './health-sampler.js';
-import { SIDE_CLIENT, SIDE_SERVER } from './internal-types.js';
+import { active } from '../active.js';
 import {
   DIRECTION_RECEIVED,
   DIRECTION_SENT,
   TYPE_BINARY,
   TYPE_TEXT,
   trafficIndex,
-} from './traffic.js';
+} from '../connections/traffic.js';
+import { SIDE_CLIENT, SIDE_SERVER } from '../internal-types.js';
+import { HealthSampler } from './sampler.js';
 
 /** A check's two limits: at or over `degraded` it degrades, at or over `unhealthy` it fails. */
 export interface HealthLimit {

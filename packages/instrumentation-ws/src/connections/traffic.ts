@@ -1,4 +1,4 @@
-import type { Side } from './internal-types.js';
+import type { Side } from '../internal-types.js';
 
 export const DIRECTION_SENT = 0;
 export const DIRECTION_RECEIVED = 1;

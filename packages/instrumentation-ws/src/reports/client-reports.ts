@@ -1,47 +1,49 @@
-import { READY_STATE_OPEN } from './internal-types.js';
-import type { WsMetrics } from './metrics.js';
-import type { ConnectionRecord } from './registry.js';
+import {
+  FRAME_ACK,
+  FRAME_PROBE,
+  FRAME_REPORT,
+  FRAME_TAG,
+  FRAME_TAG_PREFIX,
+  type HealthReport,
+  MAX_REPORT_FRAME_BYTES,
+  MAX_REPORTED_COUNT,
+  MAX_RTT_MS,
+  MAX_RTT_SAMPLES,
+  MIN_PROBE_INTERVAL_MS,
+  MIN_REPORT_INTERVAL_MS,
+  REPORTED_ERROR_TYPES,
+  TOKEN_PATTERN,
+} from '@ws-otel/report-protocol';
+import type { ConnectionRecord } from '../connections/registry.js';
+import { READY_STATE_OPEN } from '../internal-types.js';
+import type { WsMetrics } from '../metrics/instruments.js';
 
 /**
- * Client reports from `@ws-otel/client-reporter`, wire protocol version 1.
- * Every reporter frame is a text frame that starts with "\u001ewsotel/1 ":
+ * The server side of client reports from `@ws-otel/client-reporter`. The wire
+ * protocol (tag, verbs, limits, error kinds) is defined once, in
+ * `@ws-otel/report-protocol`:
  *   probe <token>   answered at once with "ack <token>" (the client times it)
  *   report <json>   {"v":1,"rttMs":[...],"reconnects":n,"errors":{...}}
  * Everything a client sends is bounded before it is believed: frame size,
  * types, numeric ranges, known error names, one report per second and one
  * probe per 100 ms per connection. Nothing in a report becomes a new series.
+ * Frames of any protocol version are kept from the app.
  */
-export const REPORT_TAG = '\u001ewsotel/';
-export const PROTOCOL_VERSION = '1';
-export const MAX_REPORT_FRAME_BYTES = 4096;
-export const MIN_REPORT_INTERVAL_MS = 1000;
-export const MIN_PROBE_INTERVAL_MS = 100;
-export const MAX_RTT_SAMPLES = 32;
-export const MAX_RTT_MS = 60000;
-export const MAX_COUNT = 1000;
-/** The only error names a report may carry; they become `error.type` values. */
-export const REPORTED_ERROR_TYPES = [
-  'connect_failed',
-  'closed_abnormally',
-  'probe_timeout',
-  'send_failed',
-  'other',
-] as const;
+export { MAX_RTT_SAMPLES, REPORTED_ERROR_TYPES };
 
 const RECORD_SEPARATOR = 0x1e;
-const TAG_BYTES = Buffer.from(REPORT_TAG, 'latin1');
-const PROBE_TOKEN = /^[0-9a-z]{1,16}$/;
+const TAG_BYTES = Buffer.from(FRAME_TAG_PREFIX, 'latin1');
+const PROBE_PREFIX = `${FRAME_TAG}${FRAME_PROBE} `;
+const REPORT_PREFIX = `${FRAME_TAG}${FRAME_REPORT} `;
+const ACK_PREFIX = `${FRAME_TAG}${FRAME_ACK} `;
 const REPORT_FIELDS = new Set(['v', 'rttMs', 'reconnects', 'errors']);
 const ERROR_TYPES = new Set<string>(REPORTED_ERROR_TYPES);
 
-export interface ClientReport {
-  rttMs: number[];
-  reconnects: number;
-  errors: Partial<Record<(typeof REPORTED_ERROR_TYPES)[number], number>>;
-}
+/** A report that passed every check: the protocol's report without its version. */
+export type ClientReport = Omit<HealthReport, 'v'>;
 
 const isCount = (value: unknown): value is number =>
-  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_COUNT;
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_REPORTED_COUNT;
 
 /**
  * Parses and validates the JSON body of a report. Returns undefined for
@@ -81,7 +83,7 @@ export function parseReport(json: string): ClientReport | undefined {
 /** The frame's text when it starts with our tag; undefined for the app's own frames. */
 function reporterText(data: unknown): string | undefined {
   if (typeof data === 'string') {
-    return data.charCodeAt(0) === RECORD_SEPARATOR && data.startsWith(REPORT_TAG)
+    return data.charCodeAt(0) === RECORD_SEPARATOR && data.startsWith(FRAME_TAG_PREFIX)
       ? data
       : undefined;
   }
@@ -93,7 +95,7 @@ function reporterText(data: unknown): string | undefined {
     return undefined;
   }
   // Past the size cap the text is never needed: the frame is rejected as it is.
-  return data.length > MAX_REPORT_FRAME_BYTES ? REPORT_TAG : data.toString('utf8');
+  return data.length > MAX_REPORT_FRAME_BYTES ? FRAME_TAG_PREFIX : data.toString('utf8');
 }
 
 /** Where a socket answers probes from; `send` is ws's (hooked) send. */
@@ -134,25 +136,24 @@ function handleTaggedFrame(
   record.reports ??= { lastReportAt: -MIN_REPORT_INTERVAL_MS, lastProbeAt: -MIN_PROBE_INTERVAL_MS };
   const limits = record.reports;
   const byteLength = typeof data === 'string' ? Buffer.byteLength(data) : (data as Buffer).length;
-  const rest = text.slice(REPORT_TAG.length);
-  if (byteLength <= MAX_REPORT_FRAME_BYTES && rest.startsWith(`${PROTOCOL_VERSION} probe `)) {
-    const token = rest.slice(PROTOCOL_VERSION.length + 7);
+  if (byteLength <= MAX_REPORT_FRAME_BYTES && text.startsWith(PROBE_PREFIX)) {
+    const token = text.slice(PROBE_PREFIX.length);
     // A probe that arrives after close() started gets no answer: that send would fail.
     if (
-      PROBE_TOKEN.test(token) &&
+      TOKEN_PATTERN.test(token) &&
       now - limits.lastProbeAt >= MIN_PROBE_INTERVAL_MS &&
       socket._readyState === READY_STATE_OPEN
     ) {
       limits.lastProbeAt = now;
-      socket.send(`${REPORT_TAG}${PROTOCOL_VERSION} ack ${token}`);
+      socket.send(`${ACK_PREFIX}${token}`);
     }
     return;
   }
   const report =
     byteLength <= MAX_REPORT_FRAME_BYTES &&
     now - limits.lastReportAt >= MIN_REPORT_INTERVAL_MS &&
-    rest.startsWith(`${PROTOCOL_VERSION} report `)
-      ? parseReport(rest.slice(PROTOCOL_VERSION.length + 8))
+    text.startsWith(REPORT_PREFIX)
+      ? parseReport(text.slice(REPORT_PREFIX.length))
       : undefined;
   if (report === undefined) {
     metrics.countReport(false);

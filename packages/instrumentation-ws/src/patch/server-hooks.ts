@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { HookContext, WebSocketServerInternals } from './internal-types.js';
-import { SIDE_SERVER } from './internal-types.js';
-import { rejectionErrorType } from './outcomes.js';
+import { rejectionErrorType } from '../connections/outcomes.js';
+import type { WebSocketServerInternals } from '../internal-types.js';
+import { SIDE_SERVER } from '../internal-types.js';
+import { ATTR_ERROR_TYPE } from '../semconv.js';
+import type { HookContext } from './hook-context.js';
 import type { PropertyPatcher } from './patcher.js';
 import { safely } from './safely.js';
-import { ATTR_ERROR_TYPE } from './semconv.js';
 
 /** State of one server handshake, held until it ends. */
 interface ServerHandshake {
