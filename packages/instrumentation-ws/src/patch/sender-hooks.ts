@@ -38,8 +38,11 @@ interface SenderInternals {
    * per `send`, late when ws compresses, reads a Blob or queues behind either.
    */
   [kFramesOwed]: number;
-  /** Type of the last message written as pre-built frames, for its continuation frames. */
-  [kPrebuiltType]: number;
+  /**
+   * Type of the last message written as pre-built frames, for its
+   * continuation frames; set on the senders that see one only.
+   */
+  [kPrebuiltType]?: number;
 }
 
 /** The options `WebSocket#send` hands its sender: always complete, never the app's object. */
@@ -71,7 +74,6 @@ export function attachSender(
   const prototype = Object.getPrototypeOf(sender) as object | null;
   if (prototype === null || !patchSender(prototype, ctx, patcher)) return;
   linked[kFramesOwed] = 0;
-  linked[kPrebuiltType] = TYPE_TEXT;
   linked[kConnectionRecord] = record;
 }
 
@@ -149,7 +151,7 @@ function countPrebuilt(
   head: Uint8Array,
 ): void {
   const opcode = opcodeOf(head);
-  let type = sender[kPrebuiltType];
+  let type = sender[kPrebuiltType] ?? TYPE_TEXT;
   if (opcode !== OPCODE_CONTINUATION) {
     type = opcode === OPCODE_BINARY ? TYPE_BINARY : TYPE_TEXT;
     sender[kPrebuiltType] = type;
