@@ -70,7 +70,7 @@ const MARKER = Buffer.from(CUT_MARKER);
 
 /** One direction of one connection: an HTTP head, then whole frames, each passed on as read. */
 class DirectionReader {
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private inHead = true;
   private frames = true;
   /** Type of the message being received in fragments. */

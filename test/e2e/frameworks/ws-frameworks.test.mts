@@ -5,6 +5,9 @@ import { assertMetricsMatchWire, total } from './wire.mts';
 
 const N = 6;
 
+/** An app's account of a chat run: its server's and its clients' (apps/chat.cjs). */
+type ChatRun = { server: unknown; clients: unknown };
+
 /** What the chat workload's apps see (chat.cjs), the same for every framework. */
 function expectedChat(refused: string[]) {
   return {
@@ -39,9 +42,9 @@ const FRAMEWORKS = [
 
 for (const framework of FRAMEWORKS) {
   describe(framework.name, () => {
-    const bare = runApp(framework.file, { instrumented: false, clients: N });
+    const bare = runApp<ChatRun>(framework.file, { instrumented: false, clients: N });
     const instrumented = bare.then(() =>
-      runApp(framework.file, { instrumented: true, clients: N }),
+      runApp<ChatRun>(framework.file, { instrumented: true, clients: N }),
     );
 
     it('the app sees the same run with and without the instrumentation', async () => {
