@@ -87,11 +87,19 @@ function patchSender(prototype: object, ctx: HookContext, patcher: PropertyPatch
     (original) =>
       function send(this: SenderInternals, data: unknown, options: FrameOptions) {
         const record = this[kConnectionRecord];
-        if (record !== undefined) {
-          this[kFramesOwed]++;
-          countSent(ctx, record, data, options);
+        if (record === undefined) return original.apply(this, arguments);
+        this[kFramesOwed]++;
+        let result: unknown;
+        try {
+          result = original.apply(this, arguments);
+        } catch (error) {
+          // ws refused the data before framing it (a value it cannot turn
+          // into bytes): no frame is coming, and no message was sent.
+          this[kFramesOwed]--;
+          throw error;
         }
-        return original.apply(this, arguments);
+        countSent(ctx, record, data, options);
+        return result;
       },
   );
   patcher.wrapMethod(
