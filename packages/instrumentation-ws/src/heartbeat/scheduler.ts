@@ -37,7 +37,8 @@ export class HeartbeatScheduler {
   private quota = 0;
   private tickMs = 1000;
   private lastTick = 0;
-  private readonly waiting: ConnectionRecord[] = [];
+  /** Popped entries are set to undefined at once, so a closed connection's record is not held. */
+  private readonly waiting: Array<ConnectionRecord | undefined> = [];
   private readonly waitingSince: number[] = [];
   private readonly waitingSeq: number[] = [];
   private waitingHead = 0;
@@ -151,13 +152,19 @@ export class HeartbeatScheduler {
       const record = this.waiting[this.waitingHead]!;
       const current = record.pingSeq === seq && record.slot >= 0;
       if (current && now - since < timeoutMs) break;
+      this.waiting[this.waitingHead] = undefined;
       this.waitingHead++;
       if (current) {
         this.overdue.push(record);
         this.overdueSeq.push(seq);
       }
     }
-    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting.length = 0;
+      this.waitingSince.length = 0;
+      this.waitingSeq.length = 0;
+      this.waitingHead = 0;
+    } else if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
       this.waiting.splice(0, this.waitingHead);
       this.waitingSince.splice(0, this.waitingHead);
       this.waitingSeq.splice(0, this.waitingHead);
