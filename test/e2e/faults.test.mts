@@ -115,3 +115,57 @@ describe('an OTLP endpoint that refuses for a long while, under traffic', { skip
     assert.match(lines[0]!, /metrics export failed \(.*refused the connection \(ECONNREFUSED\)/);
   });
 });
+
+describe('SIGTERM during traffic', { skip }, () => {
+  let vm: VictoriaMetrics;
+  before(async () => {
+    vm = await startVictoriaMetrics(binaries!);
+  });
+  after(async () => {
+    await vm?.stop();
+  });
+
+  for (const appHandler of [false, true]) {
+    it(`${appHandler ? 'with' : 'without'} an app handler: the last flush arrives, the app ends as it would have, nothing printed`, async () => {
+      const service = `${SERVICE}-sigterm-${appHandler ? 'app' : 'none'}`;
+      const app = startNodeApp(
+        ['--expose-gc', '--require', '@ws-otel/instrumentation-ws/register', 'outage-app.cjs'],
+        {
+          cwd: FIXTURES,
+          env: {
+            APP_SIGTERM: appHandler ? '1' : '',
+            OTEL_SERVICE_NAME: service,
+            OTEL_METRICS_EXPORTER: 'otlp',
+            OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: vm.otlpMetricsUrl,
+            // Longer than the test: only the flush at SIGTERM can deliver.
+            OTEL_METRIC_EXPORT_INTERVAL: '600000',
+          },
+        },
+      );
+      let received: number;
+      let result: { code: number | null; signal: NodeJS.Signals | null };
+      try {
+        await app.line((line) => line.ready === true);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        app.send('sample 1');
+        ({ received } = await app.line<Sample & { sample: number }>((l) => l.sample === 1));
+        assert.ok(received > 0, 'no traffic before SIGTERM');
+        app.child.kill('SIGTERM');
+        result = await app.exited;
+      } finally {
+        await app.stop('SIGKILL', 0);
+      }
+      if (appHandler) {
+        assert.equal(result.code, 0, app.output());
+        assert.match(app.output(), /"appHandled":true/);
+      } else {
+        assert.equal(result.signal, 'SIGTERM', app.output());
+      }
+      const flushed = await waitFor(`the flush of ${service}`, () =>
+        vm.value(`sum(websocket_server_received_messages_total{service_name="${service}"})`),
+      );
+      assert.ok(flushed >= received, `flushed ${flushed}, the app had ${received} before SIGTERM`);
+      assert.doesNotMatch(app.output(), /@ws-otel\/instrumentation-ws/);
+    });
+  }
+});
