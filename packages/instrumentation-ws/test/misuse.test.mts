@@ -65,6 +65,22 @@ describe('nothing is retained', () => {
   });
 });
 
+describe('disable() and enable() under traffic', () => {
+  it('on one and on two instances: nothing lost, live connections kept, every close recorded', async () => {
+    const result = await runFixture(['registry-lifecycle.cjs', 'disable-under-traffic']);
+    assert.deepEqual(result, {
+      lost: 0,
+      sentAny: true,
+      serverLive: 20,
+      clientLive: 20,
+      errors: 0,
+      closes: 20,
+      recordsAtEnd: 0,
+      queuedAtEnd: 0,
+    });
+  });
+});
+
 describe('bad input to public functions', () => {
   const socket = { readyState: 1, sent: 0, send() {} };
 
