@@ -14,8 +14,9 @@ describe('nothing is retained across many connections', () => {
       queued: number;
       growth: number;
     }>(['--expose-gc', 'leak-rounds.cjs', '20', '1000'], { timeoutMs: 300000 });
-    assert.equal(r.opened, 20000);
-    assert.equal(r.closes, 20000);
+    // 21 rounds: one to warm up, then the 20 measured.
+    assert.equal(r.opened, 21000);
+    assert.equal(r.closes, 21000);
     // Slow readers did leave data queued (the list was in use) ...
     assert.ok(r.maxQueued >= 1, 'no slow reader was ever listed as queued');
     // ... and nothing stayed listed after any round, with no collection in between.
