@@ -169,7 +169,8 @@ describe('register alone', () => {
         OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
         OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
         OTEL_WS_RUNTIME_METRICS: 'false',
-        OTEL_NODE_RESOURCE_DETECTORS: 'serviceinstance,env',
+        OTEL_NODE_RESOURCE_DETECTORS: 'env,serviceinstance',
+        OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=mine',
       },
     });
     await app.ready;
@@ -181,7 +182,8 @@ describe('register alone', () => {
       assert.equal(sampleValue(samples, family), undefined, `${family} despite the opt-out`);
     }
     const target = samples.find((s) => s.name === 'target_info')!.labels;
-    assert.ok(target.service_instance_id);
+    // As in NodeSDK, the environment's attributes win over detected ones.
+    assert.equal(target.service_instance_id, 'mine');
     assert.equal(target.host_name, undefined);
     assert.equal(target.process_pid, undefined);
     app.child.kill('SIGTERM');

@@ -25,7 +25,7 @@ const SHUTDOWN_TIMEOUT_MS = 5000;
 const kStarted = Symbol.for('@ws-otel/instrumentation-ws.register');
 
 function start(env: NodeJS.ProcessEnv): void {
-  const logger = new RegisterDiagLogger();
+  const logger = new RegisterDiagLogger(Boolean(env.OTEL_LOG_LEVEL?.trim()));
   diag.setLogger(logger, {
     logLevel: diagLogLevelFromString(env.OTEL_LOG_LEVEL) ?? DiagLogLevel.WARN,
     suppressOverrideMessage: true,
@@ -42,11 +42,12 @@ function start(env: NodeJS.ProcessEnv): void {
     try {
       const registered = registeredMeterProvider();
       if (registered !== undefined) {
+        logger.join();
         joinRegisteredProvider(registered, instrumentation);
       } else {
+        logger.own();
         reportExportErrorsOnce();
         const provider = startOwnProvider(env, instrumentation);
-        logger.ownsMeterProvider = true;
         stopOnExit(provider);
       }
       serveHealth(env);

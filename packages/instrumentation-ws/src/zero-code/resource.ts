@@ -14,13 +14,17 @@ import {
 type Env = Record<string, string | undefined>;
 const LOG_PREFIX = '@ws-otel/instrumentation-ws/register:';
 
-/** The names `OTEL_NODE_RESOURCE_DETECTORS` takes, as NodeSDK reads them. */
+/**
+ * The names `OTEL_NODE_RESOURCE_DETECTORS` takes, as NodeSDK reads them, in
+ * NodeSDK's order: later ones win, so `OTEL_RESOURCE_ATTRIBUTES` (env) can set
+ * `service.instance.id` over the random one.
+ */
 const DETECTORS: Record<string, ResourceDetector> = {
-  env: envDetector,
+  serviceinstance: serviceInstanceIdDetector,
+  process: processDetector,
   host: hostDetector,
   os: osDetector,
-  process: processDetector,
-  serviceinstance: serviceInstanceIdDetector,
+  env: envDetector,
 };
 
 function detectorsFromEnv(env: Env): ResourceDetector[] {
@@ -30,16 +34,17 @@ function detectorsFromEnv(env: Env): ResourceDetector[] {
     .filter((name) => name !== '');
   if (names.length === 0 || names.includes('all')) return Object.values(DETECTORS);
   if (names.includes('none')) return [];
-  return names.flatMap((name) => {
-    const detector = DETECTORS[name];
-    if (detector === undefined) {
+  for (const name of names) {
+    if (!Object.hasOwn(DETECTORS, name)) {
       diag.warn(
         `${LOG_PREFIX} OTEL_NODE_RESOURCE_DETECTORS: '${name}' is not one of ` +
           `${Object.keys(DETECTORS).join(', ')}, all, none; ignoring it`,
       );
     }
-    return detector ?? [];
-  });
+  }
+  return Object.entries(DETECTORS)
+    .filter(([name]) => names.includes(name))
+    .map(([, detector]) => detector);
 }
 
 /**
