@@ -34,27 +34,42 @@ export interface App {
   after: Copies;
 }
 
+const NPM_CLI = realpathSync(
+  execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim(),
+);
+const NODE_FIRST = {
+  ...process.env,
+  PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}`,
+};
+
 /** Runs npm with this Node (the workspace's 24, not the system's), so npm picks versions for it. */
 function npm(args: string[], cwd: string): void {
-  const cli = realpathSync(
-    execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim(),
+  execFileSync(
+    process.execPath,
+    [NPM_CLI, ...args, '--no-audit', '--no-fund', '--loglevel=error'],
+    { cwd, stdio: ['ignore', 'ignore', 'inherit'], env: NODE_FIRST },
   );
-  execFileSync(process.execPath, [cli, ...args, '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` },
-  });
 }
 
-/** pnpm turns `workspace:^` into the real version range when it packs. */
+/**
+ * pnpm turns `workspace:^` into the real version range when it packs. The
+ * pnpm running this suite is on PATH (CI's `npx pnpm` included); failing
+ * that, npm fetches the workspace's own version.
+ */
 function pnpmPack(name: string, destination: string): string {
-  const pnpm = process.env.npm_execpath;
-  const [command, prefix] =
-    pnpm && /\.[cm]?js$/.test(pnpm) ? [process.execPath, [pnpm]] : [pnpm || 'pnpm', []];
-  execFileSync(command, [...prefix, '--filter', name, 'pack', '--pack-destination', destination], {
-    cwd: WORKSPACE,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const args = ['--filter', name, 'pack', '--pack-destination', destination];
+  const stdio = ['ignore', 'ignore', 'inherit'] as const;
+  try {
+    execFileSync('pnpm', args, { cwd: WORKSPACE, stdio });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const { packageManager } = JSON.parse(readFileSync(join(WORKSPACE, 'package.json'), 'utf8'));
+    execFileSync(process.execPath, [NPM_CLI, 'exec', '--yes', packageManager, '--', ...args], {
+      cwd: WORKSPACE,
+      stdio,
+      env: NODE_FIRST,
+    });
+  }
   const base = name.replace('@', '').replace('/', '-');
   const file = readdirSync(destination).find((f) => f.startsWith(base) && f.endsWith('.tgz'));
   if (!file) throw new Error(`pnpm pack left no tarball for ${name} in ${destination}`);
