@@ -52,19 +52,44 @@ function assertAppTraffic(samples: ReturnType<typeof parsePrometheus>): void {
   }
 }
 
+// foreign-warning.cjs: a line of another component, which is the owning SDK's to print.
 const JOIN_ORDERS = [
   {
     name: 'preloaded before register',
-    args: ['--require', './user-sdk.cjs', '--require', REGISTER],
+    args: [
+      '--require',
+      './user-sdk.cjs',
+      '--require',
+      REGISTER,
+      '--require',
+      './foreign-warning.cjs',
+    ],
   },
   {
     name: 'preloaded after register',
-    args: ['--require', REGISTER, '--require', './user-sdk.cjs'],
+    args: [
+      '--require',
+      REGISTER,
+      '--require',
+      './foreign-warning.cjs',
+      '--require',
+      './user-sdk.cjs',
+    ],
   },
 ];
 
 for (const order of JOIN_ORDERS) {
   describe(`register with a user's SDK ${order.name}`, () => {
+    it("prints nothing without OTEL_LOG_LEVEL: other components' lines are that SDK's to print", async () => {
+      const app = startNode([...order.args, 'zero-code-app.cjs'], {
+        env: { USER_PROMETHEUS_PORT: String(await freePort()), APP_EXIT: '1' },
+      });
+      const result = await app.exited;
+      assert.match(result.stdout, /"ready":true/);
+      assert.equal(result.stderr, '');
+      assert.doesNotMatch(result.stdout, /register:/);
+    });
+
     it('joins it: ws metrics on its exporter once, no port, runtime metrics or signal handler of its own', async () => {
       const userPort = await freePort();
       const ourPort = await freePort();
@@ -90,7 +115,8 @@ for (const order of JOIN_ORDERS) {
       app.child.kill('SIGTERM');
       const result = await app.exited;
       assert.equal(result.signal, 'SIGTERM');
-      assert.equal(result.stderr, '');
+      // OTEL_LOG_LEVEL set: every line at that level, the other component's too.
+      assert.equal(result.stderr, 'another-component: a warning before ws loads\n');
       // DiagConsoleLogger writes info lines with console.info, to stdout.
       const said = result.stdout.split('\n').filter((line) => line.includes('register:'));
       assert.equal(said.length, 1, result.stdout);
@@ -126,6 +152,21 @@ describe('register first, then an SDK started after ws loaded', () => {
 });
 
 describe('register alone', () => {
+  it('prints what other components logged before ws loaded, once it owns the SDK', async () => {
+    const port = await freePort();
+    const args = ['--require', REGISTER, '--require', './foreign-warning.cjs', 'zero-code-app.cjs'];
+    const app = startNode(args, {
+      env: {
+        OTEL_METRICS_EXPORTER: 'prometheus',
+        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      },
+    });
+    await app.ready;
+    app.child.kill('SIGTERM');
+    assert.equal((await app.exited).stderr, 'another-component: a warning before ws loads\n');
+  });
+
   it('exports runtime metrics and a resource like NodeSDK builds', async () => {
     const port = await freePort();
     const app = startNode(['--require', REGISTER, 'zero-code-app.cjs'], {
