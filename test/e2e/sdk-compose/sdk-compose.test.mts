@@ -175,6 +175,11 @@ describe('with NodeSDK and auto-instrumentations, installed from the packed tarb
     });
   }
 
+  it('both register entries by --import (ESM loader hooks), either order, Prometheus: exported once', async () => {
+    await runPrometheus(['--import', AUTO, '--import', REGISTER]);
+    await runPrometheus(['--import', REGISTER, '--import', AUTO]);
+  });
+
   it('register, then a NodeSDK started after ws loaded: exported once, by register', async () => {
     const service = `sdk-compose-late-${process.pid}`;
     const app = startApp(installed.dir, ['--require', REGISTER, 'late-sdk-app.cjs'], {
