@@ -105,13 +105,12 @@ function otlpReader(env: Env): IMetricReader {
   });
 }
 
-function prometheusReader(env: Env, serveAfter: Promise<unknown>): IMetricReader {
+function prometheusReader(env: Env): IMetricReader {
   const host = env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || undefined;
   const port = positiveInteger(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULT_PROMETHEUS_PORT);
   // Started here rather than by the exporter, which would log the raw error too.
   const exporter = new PrometheusExporter({ host, port, preventServerStart: true });
-  const start = () => exporter.startServer();
-  serveAfter.then(start, start).catch((error: NodeJS.ErrnoException) => {
+  exporter.startServer().catch((error: NodeJS.ErrnoException) => {
     const where = `${host ?? 'localhost'}:${port}`;
     const why =
       error.code === 'EADDRINUSE'
@@ -143,10 +142,7 @@ function consoleReader(env: Env): IMetricReader {
  * The metric readers `OTEL_METRICS_EXPORTER` asks for: `otlp` (the default),
  * `prometheus`, `console`, `none`, or a comma list of them.
  */
-export function metricReadersFromEnv(
-  env: Env,
-  serveAfter: Promise<unknown> = Promise.resolve(),
-): IMetricReader[] {
+export function metricReadersFromEnv(env: Env): IMetricReader[] {
   const names = (env.OTEL_METRICS_EXPORTER ?? 'otlp')
     .split(',')
     .map((name) => name.trim().toLowerCase())
@@ -156,7 +152,7 @@ export function metricReadersFromEnv(
   const readers: IMetricReader[] = [];
   for (const name of new Set(names)) {
     if (name === 'otlp') readers.push(otlpReader(env));
-    else if (name === 'prometheus') readers.push(prometheusReader(env, serveAfter));
+    else if (name === 'prometheus') readers.push(prometheusReader(env));
     else if (name === 'console') readers.push(consoleReader(env));
     else diag.warn(`${LOG_PREFIX} OTEL_METRICS_EXPORTER '${name}' is unknown; ignoring it`);
   }

@@ -16,10 +16,10 @@ type Env = Record<string, string | undefined>;
  * through it too, once.
  */
 export function startOwnProvider(env: Env, instrumentation: WsInstrumentation): MeterProvider {
-  const { resource, settled } = resourceFromEnv(env);
-  // The Prometheus endpoint opens once the resource is complete, so no
-  // scrape reads it half-detected.
-  const provider = new MeterProvider({ resource, readers: metricReadersFromEnv(env, settled) });
+  const provider = new MeterProvider({
+    resource: resourceFromEnv(env),
+    readers: metricReadersFromEnv(env),
+  });
   metrics.setGlobalMeterProvider(provider);
   instrumentation.setMeterProvider(provider);
   startRuntimeMetrics(env, provider);

@@ -52,12 +52,12 @@ function detectorsFromEnv(env: Env): ResourceDetector[] {
  * same detectors (service instance id, process, host, os, env), so series line
  * up with the app's other telemetry. `OTEL_NODE_RESOURCE_DETECTORS` picks them.
  */
-export function resourceFromEnv(env: Env): { resource: Resource; settled: Promise<void> } {
+export function resourceFromEnv(env: Env): Resource {
   const resource = defaultResource().merge(detectResources({ detectors: detectorsFromEnv(env) }));
-  // host.id is read from a file. A reader that never waits for it (Prometheus)
-  // logs an error at every collection until someone has waited once.
-  const settled = (resource.waitForAsyncAttributes?.() ?? Promise.resolve()).catch(
-    (error: unknown) => diag.debug(`${LOG_PREFIX} a resource detector failed`, error),
-  );
-  return { resource, settled };
+  // host.id is read from a file. Readers that never wait for it (Prometheus)
+  // would log an error at every scrape until someone has waited once.
+  resource.waitForAsyncAttributes?.().catch((error: unknown) => {
+    diag.debug(`${LOG_PREFIX} a resource detector failed`, error);
+  });
+  return resource;
 }
