@@ -3,6 +3,8 @@ import { DiagConsoleLogger, type DiagLogger } from '@opentelemetry/api';
 type Level = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 const OURS = '@ws-otel/';
 const DUPLICATE_METRICS = 'Attempted duplicate registration of API: metrics';
+/** What the SDK logs when a scrape comes before host.id (read from a file) is in. */
+const RESOURCE_PENDING = 'Accessing resource attributes before async attributes settled';
 /** Lines from other components held until register knows whether it owns the SDK. */
 const MAX_HELD = 50;
 
@@ -64,6 +66,9 @@ export class RegisterDiagLogger implements DiagLogger {
     // Once register owns the global provider, an SDK started after ws loaded
     // is refused the slot, and the API logs a stack trace that reads like a
     // crash: say in one line what happens instead.
+    // A scrape in register's first milliseconds sees its resource without
+    // host.id, which arrives moments later: not worth an error line.
+    if (this.#mode === 'own' && message === RESOURCE_PENDING) return;
     if (this.#mode === 'own' && String(message).includes(DUPLICATE_METRICS)) {
       this.#console.warn(
         '@ws-otel/instrumentation-ws/register: another OpenTelemetry SDK started after ws was ' +
