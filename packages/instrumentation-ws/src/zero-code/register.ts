@@ -9,7 +9,6 @@
 import { createServer } from 'node:http';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { diagLogLevelFromString, setGlobalErrorHandler } from '@opentelemetry/core';
-import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { whenWsIsPatched } from '../active.js';
 import { createHealthHandler } from '../health/handler.js';
 import { WsInstrumentation } from '../instrumentation.js';
