@@ -97,13 +97,9 @@ it('an instrumented server accepts every report and records exactly what they ca
     assert.equal(totals.closedAbnormally, 1);
     assert.ok(totals.samples > 0);
 
-    const { resourceMetrics, errors } = await reader.collect();
-    assert.deepEqual(errors, []);
-    const metrics = new Map(
-      resourceMetrics.scopeMetrics
-        .flatMap((scope) => scope.metrics)
-        .map((m) => [m.descriptor.name, m]),
-    );
+    // The last report left the client a moment ago: collect once the server has
+    // seen as many reports as were sent (or give up and let the checks say what is missing).
+    let metrics = new Map<string, unknown>();
     const sum = (name: string, attributes: Record<string, string> = {}) => {
       const metric = metrics.get(name) as SumMetricData | undefined;
       return (metric?.dataPoints ?? [])
@@ -112,6 +108,20 @@ it('an instrumented server accepts every report and records exactly what they ca
         )
         .reduce((total, point) => total + point.value, 0);
     };
+    const seen = () =>
+      sum('websocket.server.reports', { 'websocket.report.outcome': 'accepted' }) +
+      sum('websocket.server.reports', { 'websocket.report.outcome': 'rejected' });
+    for (const deadline = Date.now() + 5000; ; ) {
+      const { resourceMetrics, errors } = await reader.collect();
+      assert.deepEqual(errors, []);
+      metrics = new Map(
+        resourceMetrics.scopeMetrics
+          .flatMap((scope) => scope.metrics)
+          .map((m) => [m.descriptor.name, m]),
+      );
+      if (seen() >= sentReports.length || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const rtt = metrics.get('websocket.server.reported.rtt') as HistogramMetricData;
     assert.equal(rtt.dataPointType, DataPointType.HISTOGRAM);
     const { count, sum: seconds } = rtt.dataPoints[0]!.value;
