@@ -1,7 +1,7 @@
 'use strict';
 // For the version matrix only, preloaded with --require (NODE_OPTIONS, so the
 // fixtures' child processes get it too): `require('ws')` and `import 'ws'`
-// load the copy of ws in WS_OTEL_MATRIX_WS (a folder holding
+// (and `ws/<file>`) load the copy of ws in WS_OTEL_MATRIX_WS (a folder holding
 // node_modules/ws) instead of the workspace's own, so one checkout runs its
 // suite on several versions without touching node_modules. The package's
 // tests use the names later ws 8 releases export (`WebSocketServer`); ws 7
@@ -30,6 +30,16 @@ if (root) {
   };
   registerHooks({
     resolve(specifier, context, nextResolve) {
+      // A file of the package (`ws/package.json`, which some fixtures read for
+      // the version): from the same copy.
+      if (specifier.startsWith('ws/')) {
+        const file = join(dir, specifier.slice(3));
+        return {
+          url: pathToFileURL(file).href,
+          format: file.endsWith('.json') ? 'json' : 'commonjs',
+          shortCircuit: true,
+        };
+      }
       if (specifier !== 'ws') return nextResolve(specifier, context);
       const esm = context.conditions?.includes('import') && hasWrapper;
       return {

@@ -8,6 +8,7 @@ interface CaseResult {
   errors: Record<string, number>;
 }
 interface Run {
+  version: string;
   results: Record<string, CaseResult>;
   series?: Record<string, number>;
 }
@@ -81,7 +82,11 @@ describe('hostile input: an instrumented server behaves as the bare one', async 
   });
 
   it('bad upgrades are failed handshakes, not errors of a connection', () => {
-    for (const name of ['missing key', 'bad key', 'invalid subprotocol list', 'wrong version']) {
+    const bad = ['missing key', 'bad key', 'wrong version'];
+    // ws 8 refuses a malformed Sec-WebSocket-Protocol list; ws 7 takes its first
+    // name and accepts the upgrade (the bare server too, as compared above).
+    if (!instrumented.run.version.startsWith('7.')) bad.push('invalid subprotocol list');
+    for (const name of bad) {
       const { errors, app } = instrumented.run.results[name]!;
       assert.deepEqual(app, [], name);
       assert.deepEqual(Object.keys(errors), ['handshake 400'], name);

@@ -11,13 +11,31 @@ export interface LoadedWsClasses {
   servers: Array<{ prototype: object }>;
 }
 
-function supportedCopy(libFile: string): boolean {
+function versionOfCopy(libFile: string): string | undefined {
   try {
     const manifest = JSON.parse(readFileSync(join(dirname(libFile), '..', 'package.json'), 'utf8'));
-    return SUPPORTED_MAJORS.has(String(manifest.version).split('.')[0]!);
+    return String(manifest.version);
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+function supportedCopy(libFile: string): boolean {
+  return SUPPORTED_MAJORS.has(versionOfCopy(libFile)?.split('.')[0] ?? '');
+}
+
+/**
+ * The version of the copy of ws whose `lib/websocket-server.js` exports the
+ * class of `prototype`, or undefined when `require.cache` does not hold it
+ * (a bundle, say).
+ */
+export function serverVersionOf(prototype: object): string | undefined {
+  for (const [file, entry] of Object.entries(require.cache)) {
+    if (file.endsWith(SERVER_FILE) && entry?.exports?.prototype === prototype) {
+      return versionOfCopy(file);
+    }
+  }
+  return undefined;
 }
 
 function classWith(exports: unknown, method: string): { prototype: object } | undefined {

@@ -3,8 +3,9 @@ import type { Duplex } from 'node:stream';
 import { rejectionErrorType } from '../connections/outcomes.js';
 import type { WebSocketServerInternals } from '../internal-types.js';
 import { SIDE_SERVER } from '../internal-types.js';
-import { ATTR_ERROR_TYPE } from '../semconv.js';
+import { ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_REJECTED } from '../semconv.js';
 import type { HookContext } from './hook-context.js';
+import { serverVersionOf } from './loaded-copies.js';
 import type { PropertyPatcher } from './patcher.js';
 import { safely } from './safely.js';
 
@@ -16,6 +17,7 @@ interface ServerHandshake {
 
 export const kPatched: unique symbol = Symbol.for('@ws-otel/instrumentation-ws.patched');
 const kEndWatched: unique symbol = Symbol.for('@ws-otel/instrumentation-ws.end-watched');
+const kWriteWatched: unique symbol = Symbol.for('@ws-otel/instrumentation-ws.write-watched');
 
 /**
  * Handshakes in progress, by raw socket. A WeakMap rather than a property:
@@ -24,15 +26,31 @@ const kEndWatched: unique symbol = Symbol.for('@ws-otel/instrumentation-ws.end-w
 const pending = new WeakMap<object, ServerHandshake>();
 
 const SUCCESS = {};
+const SWITCHING_PROTOCOLS = '101';
+
+/**
+ * ws 8.7 and later refuse a handshake with `socket.end(response)`; ws 7 and
+ * 8.0 to 8.6 with `socket.write(response)`, then `socket.destroy()`. A copy
+ * whose version is unknown is treated as old: watching both is always right.
+ */
+function refusesWithWrite(prototype: object): boolean {
+  const version = serverVersionOf(prototype);
+  if (version === undefined) return true;
+  const [major, minor] = version.split('.').map(Number);
+  return major! < 8 || (major === 8 && minor! < 7);
+}
 
 /**
  * Hooks `WebSocketServer.prototype.handleUpgrade`, the entry of every server
  * handshake in ws 7 and 8. A handshake ends either in the WebSocket's
- * `setSocket()` (101 written, see `finishServerHandshake`) or in `socket.end()`
- * with an HTTP error response. To see the latter without adding anything to
- * each socket, `end` is wrapped once on the prototype that provides it
- * (`net.Socket.prototype` for TCP and TLS sockets): the wrapper looks the socket
- * up among the pending handshakes and passes everything through unchanged.
+ * `setSocket()` (101 written, see `finishServerHandshake`) or with an HTTP
+ * error response that ws writes to the socket (see `refusesWithWrite`). To
+ * see the latter without adding anything to each socket, the method ws
+ * answers with is wrapped once on the prototype that provides it
+ * (`net.Socket.prototype` for `end`, `Duplex.prototype` for `write`): the
+ * wrapper looks the socket up among the pending handshakes and passes
+ * everything through unchanged. `write` sits on every stream's path, so it
+ * is wrapped only when a copy of ws that needs it is in use.
  */
 export function patchWebSocketServer(
   prototype: object,
@@ -42,31 +60,28 @@ export function patchWebSocketServer(
   const claim = patcher.claim(prototype, kPatched);
   if (claim !== 'new') return claim === 'ours';
 
-  const watchEnd = (socket: object) => {
+  const watch = (socket: object, method: 'end' | 'write', marker: symbol) => {
     let owner = Object.getPrototypeOf(socket) as object | null;
-    while (owner !== null && !Object.hasOwn(owner, 'end')) owner = Object.getPrototypeOf(owner);
-    // A socket with an `end` of its own (a custom Duplex) is left alone: its
+    while (owner !== null && !Object.hasOwn(owner, method)) owner = Object.getPrototypeOf(owner);
+    // A socket with a method of its own (a custom Duplex) is left alone: its
     // successful handshakes are counted, its rejections are not.
-    if (
-      owner === null ||
-      Object.hasOwn(socket, 'end') ||
-      patcher.claim(owner, kEndWatched) !== 'new'
-    ) {
+    if (owner === null || Object.hasOwn(socket, method) || patcher.claim(owner, marker) !== 'new') {
       return;
     }
     patcher.wrapMethod(
       owner,
-      'end',
+      method,
       (original) =>
-        function end(this: object) {
-          const handshake = pending.get(this);
-          if (handshake !== undefined) {
-            pending.delete(this);
-            safely(recordRejection, ctx, handshake, arguments[0]);
-          }
+        function watched(this: object) {
+          if (pending.has(this)) safely(noteResponse, ctx, this, arguments[0], method === 'end');
           return original.apply(this, arguments);
         },
     );
+  };
+  const watchWrite = refusesWithWrite(prototype);
+  const watchSocket = (socket: object) => {
+    watch(socket, 'end', kEndWatched);
+    if (watchWrite) watch(socket, 'write', kWriteWatched);
   };
 
   patcher.wrapMethod(
@@ -74,11 +89,27 @@ export function patchWebSocketServer(
     'handleUpgrade',
     (original) =>
       function handleUpgrade(this: WebSocketServerInternals, req: IncomingMessage, socket: Duplex) {
-        safely(startHandshake, ctx, this, req, socket, watchEnd);
+        safely(startHandshake, ctx, this, req, socket, watchSocket);
         return original.apply(this, arguments);
       },
   );
   return true;
+}
+
+/**
+ * Data written to a socket whose handshake is in progress. `end` closes the
+ * handshake whatever it carries; a `write` does when it starts with a status
+ * line other than 101 (the 101 is followed by `setSocket()`).
+ */
+function noteResponse(ctx: HookContext, socket: object, data: unknown, ending: boolean): void {
+  const errorType = rejectionErrorType(data);
+  if (!ending && (errorType === ERROR_TYPE_VALUE_REJECTED || errorType === SWITCHING_PROTOCOLS)) {
+    return;
+  }
+  const handshake = pending.get(socket)!;
+  pending.delete(socket);
+  const seconds = (performance.now() - handshake.startedAt) / 1000;
+  ctx.metrics.recordHandshake(SIDE_SERVER, seconds, { [ATTR_ERROR_TYPE]: errorType });
 }
 
 function startHandshake(
@@ -86,7 +117,7 @@ function startHandshake(
   server: WebSocketServerInternals,
   req: IncomingMessage,
   socket: Duplex,
-  watchEnd: (socket: object) => void,
+  watchSocket: (socket: object) => void,
 ): void {
   if (socket === null || typeof socket !== 'object' || pending.has(socket)) return;
   const { routeFor } = ctx.config;
@@ -100,15 +131,8 @@ function startHandshake(
   } else if (server.options?.path) {
     route = ctx.routes.fold(server.options.path);
   }
-  watchEnd(socket);
+  watchSocket(socket);
   pending.set(socket, { startedAt: performance.now(), route });
-}
-
-function recordRejection(ctx: HookContext, handshake: ServerHandshake, response: unknown): void {
-  const seconds = (performance.now() - handshake.startedAt) / 1000;
-  ctx.metrics.recordHandshake(SIDE_SERVER, seconds, {
-    [ATTR_ERROR_TYPE]: rejectionErrorType(response),
-  });
 }
 
 /**

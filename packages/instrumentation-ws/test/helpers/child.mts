@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -61,6 +62,13 @@ export interface RunningNode {
   output(): { stdout: string; stderr: string };
 }
 
+// Processes from startNode still running. A test that fails before it ends
+// its app must not leave it running: the test file would wait for it forever.
+const running = new Set<ReturnType<typeof spawn>>();
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts a Node process that keeps running; the test decides when it ends. */
 export function startNode(
   args: string[],
@@ -71,6 +79,7 @@ export function startNode(
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
   let stdout = '';
   let stderr = '';
   let markReady: () => void;
@@ -88,6 +97,7 @@ export function startNode(
   });
   const exited = new Promise<ChildResult>((resolve) => {
     child.on('close', (code, signal) => {
+      running.delete(child);
       failReady(new Error(`exited (${code ?? signal}) before ready:\n${stderr}\n${stdout}`));
       resolve({ code, signal, stdout, stderr });
     });
