@@ -186,6 +186,38 @@ export async function startServer(variant, execArgv = [], scenarioEnv = {}) {
   };
 }
 
+/**
+ * Starts the scale bench's server as `variant`: a node:cluster primary
+ * (scale-primary.mjs) with `workers` workers on one free port, each running
+ * server.mjs with the variant's flags. `env` carries the exporter settings
+ * the scale bench chose; `workerArgs` adds flags such as `--trace-gc`.
+ */
+export async function startCluster(variant, { workers, env = {}, workerArgs = [] }) {
+  const { instrumented, env: variantEnv } = VARIANTS[variant];
+  const port = await freePort();
+  const args = ['--expose-gc', '--disable-warning=ExperimentalWarning', ...workerArgs];
+  if (instrumented) args.push('--require', register);
+  const primary = await startChild(
+    'scale-primary.mjs',
+    `cluster (${variant})`,
+    [],
+    cleanEnv({
+      BENCH_PORT: String(port),
+      BENCH_SCALE_WORKERS: String(workers),
+      BENCH_SCALE_WORKER_ARGS: JSON.stringify(args),
+      ...env,
+      ...variantEnv,
+    }),
+  );
+  return {
+    ...primary,
+    variant,
+    url: `ws://127.0.0.1:${port}`,
+    /** Runs server.mjs's handler `type` in every worker: their answers, in worker order. */
+    all: (type, args = {}) => primary.call('all', { type, args }),
+  };
+}
+
 /** Starts `count` load generators from `file`, each with its own loopback source addresses. */
 export async function startLoaders(file, count, addressesEach) {
   const loaders = await Promise.all(

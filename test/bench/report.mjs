@@ -41,7 +41,7 @@ export function machineLine(m) {
 const RESULT_TEXT = { true: 'pass', false: '**FAIL**', undefined: '' };
 
 /** A row's result: by its verdict (interval against the target) where it has one. */
-const VERDICT_TEXT = {
+export const VERDICT_TEXT = {
   met: 'pass',
   'met within noise': 'pass on the median, within noise',
   'missed within noise': 'miss on the median, within noise',
@@ -81,13 +81,13 @@ export const TABLE_LEGEND = [
   'Targets apply to the instrumented variant with default options; the per-message histogram is opt-in and shown for information.',
 ].join('\n');
 
-/** Writes results/<timestamp>.json and results/latest.json; returns the first path. */
-export function writeResults(report) {
+/** Writes results/<prefix><timestamp>.json and results/<prefix>latest.json; returns the first path. */
+export function writeResults(report, prefix = '') {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = report.startedAt.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
   const text = `${JSON.stringify(report, null, 2)}\n`;
-  const path = `${RESULTS_DIR}${stamp}.json`;
+  const path = `${RESULTS_DIR}${prefix}${stamp}.json`;
   writeFileSync(path, text);
-  writeFileSync(`${RESULTS_DIR}latest.json`, text);
+  writeFileSync(`${RESULTS_DIR}${prefix}latest.json`, text);
   return path;
 }

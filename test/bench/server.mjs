@@ -17,7 +17,12 @@ import { serve } from './ipc.mjs';
 
 const counts = { opened: 0, closed: 0, received: 0, sent: 0, errors: 0, terminated: 0 };
 
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, backlog: 4096 });
+// BENCH_PORT: the port every node:cluster worker of the scale bench shares (scale-primary.mjs).
+const wss = new WebSocketServer({
+  host: '127.0.0.1',
+  port: Number(process.env.BENCH_PORT ?? 0),
+  backlog: 4096,
+});
 
 wss.on('connection', (ws) => {
   counts.opened++;
@@ -177,6 +182,11 @@ const handlers = {
   startAppHeartbeat() {
     startAppHeartbeat();
     startAppHeartbeat = () => {};
+  },
+
+  /** What the application has seen so far, and the connections open now. */
+  counts() {
+    return { ...counts, clients: wss.clients.size };
   },
 
   /** Resolves once every named count has reached its target. */
