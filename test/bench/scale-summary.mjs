@@ -56,6 +56,14 @@ const ROWS = [
     target: { text: '≤ sweep + 128 B', limit: 128 },
   },
   {
+    key: 'heapCommittedPerConnection',
+    metric: 'heap committed by V8 per connection (heapTotal), after full collection',
+    unit: 'B',
+    digits: 0,
+    compare: 'delta',
+    against: 'bare',
+  },
+  {
     key: 'churnCpuPerConnectionUs',
     metric: 'churn: CPU per connection opened and closed (hold CPU taken off)',
     unit: 'µs',

@@ -155,6 +155,11 @@ async function runOnce(variant, p, log) {
       OTEL_METRICS_EXPORTER: 'none',
     };
     if (instrumented) {
+      // For experiments only: OTEL_WS_HEARTBEAT=off shows what the heartbeat costs.
+      for (const pair of (process.env.BENCH_SCALE_INSTRUMENTED_ENV ?? '').split(' ')) {
+        const at = pair.indexOf('=');
+        if (at > 0) env[pair.slice(0, at)] = pair.slice(at + 1);
+      }
       const { binaries, missing } = locateBinaries();
       if (binaries === undefined) {
         throw new Error(`VictoriaMetrics not found (${missing.join(', ')}): ${HOW_TO_GET_THEM}`);
@@ -255,8 +260,8 @@ async function runOnce(variant, p, log) {
             30000,
           ).catch(() => backendSum(vm));
 
-    const rss = sum(after, (m) => m.rss) - sum(before, (m) => m.rss);
-    const heap = sum(after, (m) => m.heapUsed) - sum(before, (m) => m.heapUsed);
+    const perConnection = (key) =>
+      (sum(after, (m) => m[key]) - sum(before, (m) => m[key])) / p.connections;
     return {
       connections: p.connections,
       openSeconds,
@@ -264,8 +269,10 @@ async function runOnce(variant, p, log) {
       loopMaxMs: held.loopMaxMs,
       loopP99Ms: held.loopP99Ms,
       cpuPerSecondMs: held.cpuPerSecondMs,
-      rssPerConnection: rss / p.connections,
-      heapPerConnection: heap / p.connections,
+      rssPerConnection: perConnection('rss'),
+      heapPerConnection: perConnection('heapUsed'),
+      heapCommittedPerConnection: perConnection('heapTotal'),
+      externalPerConnection: perConnection('external'),
       churnPerSecond: churnOpened / churnWallS,
       churnCpuPerConnectionUs: churnNetUs / churnOpened,
       churnLoopMaxMs: churn.loopMaxMs,
@@ -277,6 +284,8 @@ async function runOnce(variant, p, log) {
         heapPerConnection: (after[i].heapUsed - before[i].heapUsed) / after[i].clients,
         churnLoopMaxMs: churn.perWorker[i].loopMaxMs,
         churnCpuPerSecondMs: churn.perWorker[i].cpuPerSecondMs,
+        holdMonotonicUs: hold[i].monotonicUs,
+        churnMonotonicUs: churnWindows[i].monotonicUs,
       })),
       before,
       after,

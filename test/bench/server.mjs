@@ -173,9 +173,18 @@ const handlers = {
   async memory({ settleMs = 0, countTimers = false }) {
     if (settleMs > 0) await sleep(settleMs);
     await collectGarbage();
-    const { heapUsed, rss, external } = process.memoryUsage();
+    const { heapUsed, heapTotal, rss, external } = process.memoryUsage();
     const timers = countTimers ? v8.queryObjects(Timeout, { format: 'count' }) : undefined;
-    return { heapUsed, rss, external, clients: wss.clients.size, timers };
+    // Committed and used bytes of each V8 heap space: where committed memory sits.
+    const spaces = Object.fromEntries(
+      v8
+        .getHeapSpaceStatistics()
+        .map((space) => [
+          space.space_name,
+          { committed: space.space_size, used: space.space_used_size },
+        ]),
+    );
+    return { heapUsed, heapTotal, rss, external, spaces, clients: wss.clients.size, timers };
   },
 
   /** Starts the app's own heartbeat (BENCH_APP_HEARTBEAT); does nothing without one. */
