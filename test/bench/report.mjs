@@ -55,7 +55,7 @@ export function resultText(row) {
 /** The markdown table: one row per metric, skipped scenarios included. */
 export function renderTable(scenarioResults) {
   const lines = [
-    '| scenario | metric | bare (absolute) | A/A | instrumented | + histogram | target | result |',
+    `| scenario | metric | bare (absolute) | A/A | instrumented | ${process.env.BENCH_CANDIDATE ? 'candidate build' : '+ histogram'} | target | result |`,
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const [name, result] of Object.entries(scenarioResults)) {
