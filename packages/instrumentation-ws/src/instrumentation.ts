@@ -116,6 +116,8 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
 
   protected override _updateMetricInstruments(): void {
     const state = this.state();
+    // The old meter must stop observing, or its provider keeps exporting the totals.
+    state.metrics?.detach();
     state.metrics = new WsMetrics(this.meter, state.sources, {
       messageSizeHistogram: state.config.messageSizeHistogram,
       clientReports: state.config.clientReports.enabled,

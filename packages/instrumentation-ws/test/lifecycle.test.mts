@@ -11,6 +11,8 @@ type Prototypes = {
 const lifecycle = <T,>(name: string) =>
   runFixture<T & { warnings: string[] }>(['lifecycle.cjs', name]);
 const TEXT = { 'websocket.message.type': 'text' };
+const BINARY = { 'websocket.message.type': 'binary' };
+const HEALTHY = { 'websocket.connection.health': 'healthy' };
 
 describe('construction order and switches', () => {
   const pristine = lifecycle<{ prototypes: Prototypes }>('pristine');
@@ -46,10 +48,37 @@ describe('construction order and switches', () => {
     assert.equal(result.handshakes, 1);
   });
 
-  it('setMeterProvider() after construction moves the instruments', async () => {
-    const result = await lifecycle<{ first: number; second: number }>('set-meter-provider');
-    assert.equal(result.first, 1, 'the first provider kept receiving after the move');
-    assert.equal(result.second, 1, 'the second provider received nothing');
+  it('setMeterProvider() moves every instrument: the old provider reports nothing new, the new one everything', async () => {
+    // One exchange (a 5-byte text message each way, a clean close) on the
+    // first provider, the move, then one more exchange.
+    const { firstBefore, firstAfter, second } = await lifecycle<{
+      firstBefore: Collected;
+      firstAfter: Collected;
+      second: Collected;
+    }>('set-meter-provider');
+    assert.equal(Object.keys(firstBefore).length, 20);
+    assert.deepEqual(firstAfter, firstBefore, 'the first provider still sees new values');
+    assert.deepEqual(Object.keys(second).sort(), Object.keys(firstBefore).sort());
+    // Totals are the process's: both exchanges. Recorded values: the second one only.
+    for (const side of ['server', 'client']) {
+      for (const metric of ['sent', 'received']) {
+        assert.equal(metricValue(second, `websocket.${side}.${metric}.messages`, TEXT), 2);
+        assert.equal(metricValue(second, `websocket.${side}.${metric}.bytes`, TEXT), 10);
+        assert.equal(metricValue(second, `websocket.${side}.${metric}.messages`, BINARY), 0);
+      }
+      assert.equal(countOf(second, `websocket.${side}.handshake.duration`), 1);
+      assert.equal(
+        countOf(second, `websocket.${side}.connection.duration`, {
+          'websocket.close.code': 1000,
+          'websocket.close.initiator': 'client',
+        }),
+        1,
+      );
+      assert.equal(metricValue(second, `websocket.${side}.active_connections`, HEALTHY), 0);
+      assert.equal(metricValue(second, `websocket.${side}.heartbeat.timeouts`), 0);
+    }
+    assert.equal(metricValue(firstBefore, 'websocket.server.received.messages', TEXT), 1);
+    assert.equal(metricValue(second, 'websocket.server.send_queue.size'), 0);
   });
 
   it('a second instance does not double count, and says why', async () => {

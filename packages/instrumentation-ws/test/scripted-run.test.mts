@@ -10,6 +10,8 @@ interface ScenarioResult {
     textBytes: number;
     binaryPerClient: number;
     binaryBytes: number;
+    greeting: string;
+    greetingBinaryBytes: number;
   };
   whileOpen: Collected;
   afterClose: Collected;
@@ -43,12 +45,15 @@ for (const app of APPS) {
       );
     });
 
-    it('counts every message and payload byte exactly, by type and side', async () => {
+    it('counts every message and payload byte exactly, by type and side, sends in the open listener included', async () => {
       const { plan, afterClose: m } = await run;
-      const text = plan.connections * plan.textPerClient;
-      const binary = plan.connections * plan.binaryPerClient;
-      const textBytes = text * plan.textBytes;
-      const binaryBytes = binary * plan.binaryBytes;
+      // Each client sent one text and one binary greeting from its 'open' listener.
+      const text = plan.connections * (plan.textPerClient + 1);
+      const binary = plan.connections * (plan.binaryPerClient + 1);
+      const textBytes =
+        plan.connections * (plan.textPerClient * plan.textBytes + Buffer.byteLength(plan.greeting));
+      const binaryBytes =
+        plan.connections * (plan.binaryPerClient * plan.binaryBytes + plan.greetingBinaryBytes);
       // The server echoes every message except the one request asking it to close.
       assert.equal(metricValue(m, 'websocket.server.received.messages', TEXT), text + 1);
       assert.equal(metricValue(m, 'websocket.server.received.messages', BINARY), binary);

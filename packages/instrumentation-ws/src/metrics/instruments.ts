@@ -118,6 +118,15 @@ const REPORTED_ERROR_ATTRIBUTES: Record<string, Attributes> = Object.fromEntries
   REPORTED_ERROR_TYPES.map((type) => [type, { [sc.ATTR_ERROR_TYPE]: type }]),
 );
 
+/** What a batch observable callback is handed. */
+interface BatchResult {
+  observe(
+    metric: ObservableCounter | ObservableUpDownCounter | ObservableGauge,
+    value: number,
+    attributes?: Attributes,
+  ): void;
+}
+
 /** Where the instruments read what they report. */
 export interface MetricSources {
   registry: ConnectionRegistry;
@@ -163,8 +172,18 @@ export class WsMetrics {
       s.receivedBytes,
     ]);
     observables.push(this.server.sendQueueSize, this.server.backpressured);
-    meter.addBatchObservableCallback((result) => this.observe(result), observables);
+    meter.addBatchObservableCallback(this.observeAll, observables);
+    this.detach = () => meter.removeBatchObservableCallback(this.observeAll, observables);
   }
+
+  /**
+   * Takes the observable callback off its meter, for when these instruments
+   * are replaced (`setMeterProvider()`, a config change): the old meter stops
+   * reporting the totals instead of exporting them twice or going stale.
+   */
+  readonly detach: () => void;
+
+  private readonly observeAll = (result: BatchResult): void => this.observe(result);
 
   countReport(accepted: boolean): void {
     this.reports?.reports.add(1, REPORT_OUTCOME_ATTRIBUTES[accepted ? 1 : 0]);
@@ -216,13 +235,7 @@ export class WsMetrics {
     this.sides[side].messageSize?.record(bytes, SIZE_ATTRIBUTES[direction * 2 + type]);
   }
 
-  private observe(result: {
-    observe(
-      metric: ObservableCounter | ObservableUpDownCounter | ObservableGauge,
-      value: number,
-      attributes?: Attributes,
-    ): void;
-  }): void {
+  private observe(result: BatchResult): void {
     const { messages, bytes } = this.sources.traffic;
     for (const side of SIDES) {
       const s = this.sides[side];

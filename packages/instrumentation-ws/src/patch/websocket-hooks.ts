@@ -49,8 +49,8 @@ const SUCCESS: Attributes = {};
 
 /**
  * Hooks `WebSocket.prototype`, shared by server and client sockets of ws 7
- * and 8: `setSocket` (open; links the connection's Sender, see
- * sender-hooks.ts), `emit` (messages received and errors), `send` (sends on a
+ * and 8: `setSocket` (open), `emit` (messages received, errors, and `'open'`,
+ * where the connection's Sender is linked: see sender-hooks.ts), `send` (sends on a
  * connection that is not open), `close`, `terminate`, `emitClose`, and an
  * accessor on `_req` that sees a client's handshake begin. Every wrapper
  * passes arguments, return values and throws through untouched.
@@ -93,11 +93,7 @@ export function patchWebSocket(
     (original) =>
       function setSocket(this: Socket, socket: unknown) {
         safely(openConnection, ctx, this, socket, pendingClients);
-        const result = original.apply(this, arguments);
-        // ws creates the connection's Sender in setSocket: sent messages are counted there.
-        const record = this[kConnectionRecord];
-        if (record !== undefined) safely(attachSender, ctx, patcher, this._sender, record);
-        return result;
+        return original.apply(this, arguments);
       },
   );
 
@@ -136,6 +132,11 @@ export function patchWebSocket(
           }
         } else if (event === 'error') {
           safely(noteError, ctx, this, data);
+        } else if (event === 'open') {
+          // ws creates the connection's Sender in setSocket and emits 'open' at its
+          // end, synchronously: linked here, a send in an 'open' listener is counted.
+          const record = this[kConnectionRecord];
+          if (record !== undefined) safely(attachSender, ctx, patcher, this._sender, record);
         } else if (event === 'unexpected-response') {
           const handshake = this[kClientHandshake];
           const status = (isBinary as { statusCode?: unknown } | undefined)?.statusCode;
