@@ -237,7 +237,27 @@ async function runOnce(variant, p, log) {
     const churnWallS = Math.max(...churnWindows.map((w) => w.wallMs)) / 1000;
     // What opening and closing cost beyond holding: the hold's CPU rate taken off.
     const churnNetUs = churnCpuUs - held.cpuPerSecondMs * 1000 * churnWallS;
-    const afterChurn = vm === undefined ? undefined : await backendAfterExports(vm, p);
+    // The count to compare with is the application's own (ws's `clients`),
+    // once the closes the churn started have all reached the server.
+    const heldByLoaders = sum(churned, (c) => c.held);
+    await until(
+      'the server to see the churn settle',
+      async () => ((await openNow(server)) === heldByLoaders ? true : undefined),
+      60000,
+    );
+    const churnSettledAt = performance.now();
+    const afterChurn =
+      vm === undefined
+        ? undefined
+        : await until(
+            `the backend to read ${heldByLoaders} after the churn`,
+            async () => {
+              const value = await backendAfterExports(vm, p);
+              return value === heldByLoaders ? value : undefined;
+            },
+            30000,
+          ).catch(() => backendSum(vm));
+    const backendSettleS = (performance.now() - churnSettledAt) / 1000;
     log(
       `churn: ${churnOpened} opened, loop max ${format.number(churn.loopMaxMs, 1)} ms, ${format.number(churnNetUs / churnOpened, 1)} µs per connection beyond the hold`,
     );
@@ -277,7 +297,16 @@ async function runOnce(variant, p, log) {
       churnCpuPerConnectionUs: churnNetUs / churnOpened,
       churnLoopMaxMs: churn.loopMaxMs,
       churnLoopP99Ms: churn.loopP99Ms,
-      backend: vm === undefined ? undefined : { whileOpen, afterChurn, afterClose },
+      backend:
+        vm === undefined
+          ? undefined
+          : {
+              whileOpen,
+              afterChurn,
+              afterChurnExpected: heldByLoaders,
+              backendSettleS,
+              afterClose,
+            },
       perWorker: held.perWorker.map((w, i) => ({
         ...w,
         rssPerConnection: (after[i].rss - before[i].rss) / after[i].clients,
