@@ -34,8 +34,27 @@ function checkedInteger(name: string, value: unknown, fallback: number, minimum:
   return fallback;
 }
 
+function checkedBoolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value === 'boolean') return value;
+  diag.warn(
+    `@ws-otel/instrumentation-ws: ${name} must be true or false, got ${String(value)}; using ${fallback}`,
+  );
+  return fallback;
+}
+
+function checkedObject<T extends object>(name: string, value: unknown): Partial<T> {
+  if (value === undefined) return {};
+  if (value !== null && typeof value === 'object') return value as Partial<T>;
+  diag.warn(
+    `@ws-otel/instrumentation-ws: ${name} must be an object, got ${String(value)}; ignoring it`,
+  );
+  return {};
+}
+
 /** Fills defaults and replaces invalid values, saying so once through the diag logger. */
-export function resolveConfig(config: WsInstrumentationConfig): ResolvedConfig {
+export function resolveConfig(given: WsInstrumentationConfig): ResolvedConfig {
+  const config = checkedObject<WsInstrumentationConfig>('the configuration', given);
   const maxRoutes = checkedInteger('maxRoutes', config.maxRoutes, DEFAULT_MAX_ROUTES, 0);
   const backpressureThreshold = checkedInteger(
     'backpressureThreshold',
@@ -48,7 +67,11 @@ export function resolveConfig(config: WsInstrumentationConfig): ResolvedConfig {
     diag.warn('@ws-otel/instrumentation-ws: routeFor must be a function; ignoring it');
     routeFor = undefined;
   }
-  const heartbeat = config.heartbeat ?? {};
+  const heartbeat = checkedObject<HeartbeatConfig>('heartbeat', config.heartbeat);
+  const clientReports = checkedObject<NonNullable<WsInstrumentationConfig['clientReports']>>(
+    'clientReports',
+    config.clientReports,
+  );
   let mode = heartbeat.mode ?? DEFAULT_HEARTBEAT.mode;
   if (!HEARTBEAT_MODES.includes(mode)) {
     diag.warn(
@@ -77,17 +100,21 @@ export function resolveConfig(config: WsInstrumentationConfig): ResolvedConfig {
         DEFAULT_HEARTBEAT.maxMissed,
         0,
       ),
-      terminate: heartbeat.terminate === true,
-      clients: heartbeat.clients === true,
+      terminate: checkedBoolean('heartbeat.terminate', heartbeat.terminate, false),
+      clients: checkedBoolean('heartbeat.clients', heartbeat.clients, false),
     },
     clientReports: {
-      enabled: config.clientReports?.enabled === true,
-      passThrough: config.clientReports?.passThrough === true,
+      enabled: checkedBoolean('clientReports.enabled', clientReports.enabled, false),
+      passThrough: checkedBoolean('clientReports.passThrough', clientReports.passThrough, false),
     },
-    messageSizeHistogram: config.messageSizeHistogram === true,
+    messageSizeHistogram: checkedBoolean(
+      'messageSizeHistogram',
+      config.messageSizeHistogram,
+      false,
+    ),
     maxRoutes,
     routeFor,
     backpressureThreshold,
-    broadcastDetection: config.broadcastDetection !== false,
+    broadcastDetection: checkedBoolean('broadcastDetection', config.broadcastDetection, true),
   };
 }

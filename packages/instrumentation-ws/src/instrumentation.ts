@@ -6,6 +6,7 @@ import {
 import { type ActiveInstrumentation, active, notifyWsPatched } from './active.js';
 import { FanOutDetector } from './broadcast/fan-out.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
+import { ClosedSweep } from './connections/closed-sweep.js';
 import { ConnectionRegistry } from './connections/registry.js';
 import { RouteCap } from './connections/routes.js';
 import { TrafficCounters } from './connections/traffic.js';
@@ -26,6 +27,7 @@ const SUPPORTED_VERSIONS = ['>=7.0.0 <9'];
 // every instance reports the same truth, even if a second one is created by mistake.
 const sharedRegistry = new ConnectionRegistry();
 const sharedTraffic = new TrafficCounters();
+const sharedSweep = new ClosedSweep(sharedRegistry);
 
 /** Everything the hooks share, created on first use (see `state()`). */
 class InstrumentationState implements HookContext, ActiveInstrumentation {
@@ -191,6 +193,9 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
     active.current = state;
     if (!state.patched) {
       state.patched = true;
+      // Closes are seen again: drop the records of sockets that closed meanwhile.
+      sharedSweep.stop();
+      sharedRegistry.pruneClosed();
       state.heartbeat.start();
     }
     notifyWsPatched();
@@ -219,9 +224,11 @@ export class WsInstrumentation extends InstrumentationBase<WsInstrumentationConf
     releasePendingClients(state.pendingClients);
     state.patcher.restoreAll();
     state.heartbeat.stop();
+    // The registry is shared with other instances and holds live connections:
+    // it is kept, so enable() finds them again. Only the instance whose hooks
+    // saw closes lets the sweep take over until hooks are back.
+    if (state.patched) sharedSweep.start();
     state.patched = false;
     if (active.current === state) active.current = undefined;
-    // Connections that outlive the patch would never report their close.
-    state.registry.clear();
   }
 }

@@ -28,6 +28,7 @@ export interface WsModuleExports {
 
 export const READY_STATE_OPEN = 1;
 export const READY_STATE_CLOSING = 2;
+export const READY_STATE_CLOSED = 3;
 
 export const SIDE_SERVER = 0;
 export const SIDE_CLIENT = 1;

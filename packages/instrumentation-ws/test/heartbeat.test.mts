@@ -118,9 +118,10 @@ describe('heartbeat: ping frames on the wire', () => {
         };
       }>(['heartbeat-ping-frames.cjs', ws]);
       assert.equal(r.raw.status, 'HTTP/1.1 101 Switching Protocols');
-      // FIN + ping opcode, unmasked, 20 bytes of payload: written whole, not through ws.ping().
-      assert.deepEqual(r.raw.pingHeader, [0x89, 20]);
-      assert.equal(r.raw.payloadBytes, 20);
+      // FIN + ping opcode, unmasked, 12 bytes of payload (tag and sequence, no clock):
+      // written whole, not through ws.ping().
+      assert.deepEqual(r.raw.pingHeader, [0x89, 12]);
+      assert.equal(r.raw.payloadBytes, 12);
       assert.equal(r.raw.pingCallsThroughWs, 0);
       assert.equal(r.raw.rttCount, 1);
       assert.equal(r.raw.timeouts, 0);

@@ -142,7 +142,47 @@ describe('zero-code exporters that fail', () => {
     assert.equal(result.signal, 'SIGTERM');
     const lines = result.stderr.trim().split('\n');
     assert.equal(lines.length, 1, result.stderr);
-    assert.match(lines[0]!, /metrics export failed \(.+\); the app is unaffected/);
+    assert.match(
+      lines[0]!,
+      new RegExp(
+        `metrics export failed \\(.*http://127.0.0.1:${port}/v1/metrics refused the connection \\(ECONNREFUSED\\).*\\); the app is unaffected`,
+      ),
+    );
+  });
+
+  it('an OTLP endpoint that accepts but never answers is told apart, and SIGTERM skips the flush', async () => {
+    const silent = createServer(() => {});
+    const sockets: import('node:net').Socket[] = [];
+    silent.on('connection', (socket) => sockets.push(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as { port: number };
+    const app = startNode(['--require', REGISTER, 'zero-code-app.cjs'], {
+      env: {
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_METRIC_EXPORT_INTERVAL: '200',
+        OTEL_LOG_LEVEL: 'debug',
+      },
+    });
+    await app.ready;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    app.child.kill('SIGTERM');
+    const result = await app.exited;
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+    assert.equal(result.signal, 'SIGTERM');
+    const failures = result.stderr.split('\n').filter((line) => line.includes('export failed ('));
+    assert.equal(failures.length, 1, result.stderr);
+    // The deadline is 80% of the export timeout (200 ms here).
+    assert.match(
+      failures[0]!,
+      new RegExp(`no answer from http://127.0.0.1:${port}/v1/metrics within 160 ms`),
+    );
+    assert.match(
+      result.stdout + result.stderr,
+      /the last export failed; not waiting for a final flush/,
+    );
   });
 
   it('a process that never loads ws (npm, a wrapper with NODE_OPTIONS) takes no port', async () => {

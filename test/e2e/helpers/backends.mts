@@ -148,11 +148,15 @@ export class VictoriaMetrics extends Backend {
 }
 
 /**
- * VictoriaMetrics on a free loopback port with a fresh data folder: OTLP with
- * Prometheus naming, fresh samples queryable at once, no response cache.
+ * VictoriaMetrics on a free loopback port (or `port`, to stand in for one
+ * that was stopped) with a fresh data folder: OTLP with Prometheus naming,
+ * fresh samples queryable at once, no response cache.
  */
-export async function startVictoriaMetrics(binaries: Binaries): Promise<VictoriaMetrics> {
-  const port = await freePort();
+export async function startVictoriaMetrics(
+  binaries: Binaries,
+  port?: number,
+): Promise<VictoriaMetrics> {
+  port ??= await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'ws-otel-vm-'));
   const server = startProcess(binaries.victoriaMetrics, [
     `-httpListenAddr=127.0.0.1:${port}`,

@@ -1,4 +1,9 @@
-import { LOCAL_END_NONE, type Side, type WebSocketInternals } from '../internal-types.js';
+import {
+  LOCAL_END_NONE,
+  READY_STATE_CLOSED,
+  type Side,
+  type WebSocketInternals,
+} from '../internal-types.js';
 
 export const HEALTH_HEALTHY = 0;
 export const HEALTH_DEGRADED = 1;
@@ -26,6 +31,8 @@ export class ConnectionRecord {
   pingSeq = 0;
   /** When the last ping (ours, or the app's in observe mode) was sent, in whole ms; 0 for never. */
   pingSentAt = 0;
+  /** The microseconds after `pingSentAt` (0..999): the send time to the µs without a double. */
+  pingSentMicros = 0;
   /** Pongs missed in a row. */
   missed = 0;
   /** The first error seen on the open connection (a `WS_ERR_*` or errno code). */
@@ -64,7 +71,8 @@ export type ActiveCounts = [Map<string | undefined, number[]>, Map<string | unde
 export class ConnectionRegistry {
   readonly records: ConnectionRecord[] = [];
   readonly active: ActiveCounts = [new Map(), new Map()];
-  queued: ConnectionRecord[] = [];
+  /** Records leave it when their connection closes, so a closed socket is never held here. */
+  readonly queued = new Set<ConnectionRecord>();
 
   add(record: ConnectionRecord): void {
     record.slot = this.records.length;
@@ -83,6 +91,7 @@ export class ConnectionRegistry {
     }
     record.slot = -1;
     this.count(record, -1);
+    if (record.queued) this.unqueue(record);
     return true;
   }
 
@@ -95,15 +104,23 @@ export class ConnectionRegistry {
 
   noteQueued(record: ConnectionRecord): void {
     record.queued = true;
-    this.queued.push(record);
+    this.queued.add(record);
   }
 
-  clear(): void {
-    for (const record of this.records) record.slot = -1;
-    this.records.length = 0;
-    this.active[0].clear();
-    this.active[1].clear();
-    this.queued = [];
+  unqueue(record: ConnectionRecord): void {
+    record.queued = false;
+    this.queued.delete(record);
+  }
+
+  /**
+   * Drops records whose socket closed while no hook saw it (ws was unpatched
+   * in between); their closes went unseen, so nothing is recorded for them.
+   */
+  pruneClosed(): void {
+    for (let i = this.records.length - 1; i >= 0; i--) {
+      const record = this.records[i]!;
+      if (record.socket._readyState === READY_STATE_CLOSED) this.remove(record);
+    }
   }
 
   private count(record: ConnectionRecord, delta: number): void {

@@ -41,6 +41,30 @@ export type HealthHandler = (
 const STATUS_ORDER: HealthStatus[] = ['healthy', 'degraded', 'unhealthy'];
 const sampler = new HealthSampler(() => active.current?.traffic);
 
+function typeOf(value: unknown): string {
+  return value === null ? 'null' : typeof value;
+}
+
+function checkedLimit(
+  name: string,
+  limit: HealthLimit | undefined,
+  degraded: number,
+  unhealthy: number,
+): HealthLimit {
+  if (limit === undefined) return { degraded, unhealthy };
+  const ok =
+    limit !== null &&
+    typeof limit === 'object' &&
+    Number.isFinite(limit.degraded) &&
+    Number.isFinite(limit.unhealthy);
+  if (!ok) {
+    throw new TypeError(
+      `createHealthHandler(): ${name} must be { degraded: number, unhealthy: number }`,
+    );
+  }
+  return { degraded: limit.degraded, unhealthy: limit.unhealthy };
+}
+
 function judge(value: number | null, limit: HealthLimit): HealthStatus {
   if (value === null) return 'healthy';
   if (value >= limit.unhealthy) return 'unhealthy';
@@ -74,12 +98,26 @@ function sendText(res: ServerResponse, status: number, text: string): void {
  * response identifies a client.
  */
 export function createHealthHandler(options: HealthHandlerOptions = {}): HealthHandler {
-  const base = (options.basePath ?? '').replace(/\/+$/, '');
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`createHealthHandler(): options must be an object, got ${typeOf(options)}`);
+  }
+  const basePath = options.basePath ?? '';
+  if (typeof basePath !== 'string') {
+    throw new TypeError(
+      `createHealthHandler(): basePath must be a string, got ${typeOf(basePath)}`,
+    );
+  }
+  const base = basePath.replace(/\/+$/, '');
   const windowMs = options.windowMs ?? 60000;
+  if (typeof windowMs !== 'number' || !(windowMs > 0 && windowMs < Infinity)) {
+    throw new TypeError(
+      `createHealthHandler(): windowMs must be a positive number, got ${String(windowMs)}`,
+    );
+  }
   const limits = {
-    unresponsiveShare: options.unresponsiveShare ?? { degraded: 0.05, unhealthy: 0.25 },
-    rttP95Seconds: options.rttP95Seconds ?? { degraded: 0.5, unhealthy: 2 },
-    eventLoopDelayMs: options.eventLoopDelayMs ?? { degraded: 100, unhealthy: 500 },
+    unresponsiveShare: checkedLimit('unresponsiveShare', options.unresponsiveShare, 0.05, 0.25),
+    rttP95Seconds: checkedLimit('rttP95Seconds', options.rttP95Seconds, 0.5, 2),
+    eventLoopDelayMs: checkedLimit('eventLoopDelayMs', options.eventLoopDelayMs, 100, 500),
   };
   sampler.start();
 

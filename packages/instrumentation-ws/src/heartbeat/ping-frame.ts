@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocketInternals } from '../internal-types.js';
 
-// Our ping payload: 8 random bytes that name this process, the ping's
-// sequence number, and the send time as a double. The pong echoes it (RFC
-// 6455 5.5.3), so the round trip needs no state per ping; a pong that does not
-// carry our bytes (an app's own ping, an unsolicited pong) is never taken for
-// ours, and one whose number is not the ping we wait for (a replay) neither.
-export const PAYLOAD_BYTES = 20;
+// Our ping payload: 8 random bytes that name this process and the ping's
+// sequence number, nothing else. The pong echoes it (RFC 6455 5.5.3), and the
+// peer controls what it echoes: the round trip is timed from what the server
+// noted when it sent the ping, never from the payload, and the payload
+// carries no clock (a send time would show every client the process uptime).
+export const PAYLOAD_BYTES = 12;
 const TAG = randomBytes(8);
 const TAG_LOW = TAG.readUInt32LE(0);
 const TAG_HIGH = TAG.readUInt32LE(4);
@@ -35,7 +35,7 @@ type PingableSocket = WebSocketInternals & {
  * sockets (masked frames) and busy senders go through `ws.ping()`.
  * Throws what `ws.ping()` throws.
  */
-export function sendPing(socket: WebSocketInternals, seq: number, now: number): void {
+export function sendPing(socket: WebSocketInternals, seq: number): void {
   const ws = socket as PingableSocket;
   const sender = ws._sender;
   const wire = ws._socket;
@@ -43,12 +43,12 @@ export function sendPing(socket: WebSocketInternals, seq: number, now: number): 
     const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + PAYLOAD_BYTES);
     frame[0] = FRAME_HEAD;
     frame[1] = PAYLOAD_BYTES;
-    writePayload(frame, FRAME_HEADER_BYTES, seq, now);
+    writePayload(frame, FRAME_HEADER_BYTES, seq);
     wire.write(frame);
     return;
   }
   const payload = Buffer.allocUnsafe(PAYLOAD_BYTES);
-  writePayload(payload, 0, seq, now);
+  writePayload(payload, 0, seq);
   ws.ping(payload);
 }
 
@@ -60,11 +60,10 @@ function senderIsIdle(sender: SenderState): boolean {
   );
 }
 
-function writePayload(target: Buffer, offset: number, seq: number, now: number): void {
+function writePayload(target: Buffer, offset: number, seq: number): void {
   target.writeUInt32LE(TAG_LOW, offset);
   target.writeUInt32LE(TAG_HIGH, offset + 4);
   target.writeUInt32LE(seq, offset + 8);
-  target.writeDoubleLE(now, offset + 12);
 }
 
 /** True when a pong's payload is one of this process's pings. */
@@ -80,9 +79,4 @@ export function isOurPong(data: unknown): data is Buffer {
 /** The sequence number a pong of ours echoes. */
 export function pongSeq(data: Buffer): number {
   return data.readUInt32LE(8);
-}
-
-/** The `performance.now()` at which the ping a pong of ours answers was sent. */
-export function pongSentAt(data: Buffer): number {
-  return data.readDoubleLE(12);
 }

@@ -9,10 +9,12 @@ import {
 import { READY_STATE_OPEN, SIDE_SERVER, type Side } from '../internal-types.js';
 import type { WsMetrics } from '../metrics/instruments.js';
 import { ERROR_TYPE_VALUE_HEARTBEAT_TIMEOUT } from '../semconv.js';
-import { isOurPong, pongSentAt, pongSeq, sendPing } from './ping-frame.js';
+import { isOurPong, pongSeq, sendPing } from './ping-frame.js';
 import { RttWindow } from './rtt-window.js';
 
 const MAX_SEQ = 0x3fffffff;
+/** No round trip is longer than this (the timeout's upper bound in practice). */
+const MAX_RTT_MS = 3_600_000;
 /** A connection is due for a ping once this share of the interval has passed. */
 const DUE_SHARE = 0.75;
 /** The most ticks' worth of connections one tick visits after a stall. */
@@ -35,11 +37,13 @@ export class HeartbeatScheduler {
   private quota = 0;
   private tickMs = 1000;
   private lastTick = 0;
-  private readonly waiting: ConnectionRecord[] = [];
+  /** Popped entries are set to undefined at once, so a closed connection's record is not held. */
+  private readonly waiting: Array<ConnectionRecord | undefined> = [];
   private readonly waitingSince: number[] = [];
   private readonly waitingSeq: number[] = [];
   private waitingHead = 0;
-  private seq = 0;
+  /** Starts at a random point, so the numbers say nothing about how long the process has run. */
+  private seq = 1 + Math.floor(Math.random() * MAX_SEQ);
   /** Pings past their timeout, waiting for the verdict after pending I/O. */
   private overdue: ConnectionRecord[] = [];
   private overdueSeq: number[] = [];
@@ -64,10 +68,18 @@ export class HeartbeatScheduler {
     this.timer.unref();
   }
 
-  /** Stops and forgets every ping in flight (the registry is cleared with it). */
+  /** Stops and forgets every ping in flight; their connections can be pinged again after a restart. */
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    for (let i = this.waitingHead; i < this.waiting.length; i++) {
+      const record = this.waiting[i]!;
+      if (record.pingSeq === this.waitingSeq[i]) record.pingSeq = 0;
+    }
+    for (let i = 0; i < this.overdue.length; i++) {
+      const record = this.overdue[i]!;
+      if (record.pingSeq === this.overdueSeq[i]) record.pingSeq = 0;
+    }
     this.waiting.length = 0;
     this.waitingSince.length = 0;
     this.waitingSeq.length = 0;
@@ -108,7 +120,7 @@ export class HeartbeatScheduler {
   private pingConnection(record: ConnectionRecord, now: number): void {
     const seq = this.nextSeq();
     try {
-      sendPing(record.socket, seq, now);
+      sendPing(record.socket, seq);
     } catch {
       return; // not open after all: the close path will account for it
     }
@@ -122,7 +134,9 @@ export class HeartbeatScheduler {
 
   /** Notes a ping (ours, or the app's in observe mode) that waits for its pong. */
   markWaiting(record: ConnectionRecord, now: number, seq = this.nextSeq()): void {
-    record.pingSentAt = Math.floor(now);
+    const wholeMs = Math.floor(now);
+    record.pingSentAt = wholeMs;
+    record.pingSentMicros = Math.floor((now - wholeMs) * 1000);
     record.pingSeq = seq;
     this.waiting.push(record);
     this.waitingSince.push(now);
@@ -138,13 +152,19 @@ export class HeartbeatScheduler {
       const record = this.waiting[this.waitingHead]!;
       const current = record.pingSeq === seq && record.slot >= 0;
       if (current && now - since < timeoutMs) break;
+      this.waiting[this.waitingHead] = undefined;
       this.waitingHead++;
       if (current) {
         this.overdue.push(record);
         this.overdueSeq.push(seq);
       }
     }
-    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting.length = 0;
+      this.waitingSince.length = 0;
+      this.waitingSeq.length = 0;
+      this.waitingHead = 0;
+    } else if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
       this.waiting.splice(0, this.waitingHead);
       this.waitingSince.splice(0, this.waitingHead);
       this.waitingSeq.splice(0, this.waitingHead);
@@ -184,28 +204,30 @@ export class HeartbeatScheduler {
   }
 
   /**
-   * Handles a pong on an instrumented socket; true when it answered one of
-   * our own pings (the app never asked for it, so it is not passed on).
+   * Handles a pong on an instrumented socket; true when it answers the ping
+   * of ours in flight on that socket (the app never asked for it, so it is
+   * not passed on). Any other pong, tagged or not, reaches the app.
    */
   onPong(record: ConnectionRecord | undefined, data: unknown, observing: boolean): boolean {
+    if (record === undefined || !record.awaitingPong) return false;
     if (isOurPong(data)) {
-      if (record?.awaitingPong && pongSeq(data) === record.pingSeq) {
-        const now = performance.now();
-        this.answered(record, now, now - pongSentAt(data));
-      }
+      if (pongSeq(data) !== record.pingSeq) return false; // unsolicited or a replay
+      this.answered(record, performance.now());
       return true;
     }
-    if (observing && record?.awaitingPong) {
-      // The app's own ping: its send time was noted to the millisecond.
-      const now = performance.now();
-      this.answered(record, now, now - record.pingSentAt);
-    }
+    // The app's own ping in observe mode: any pong answers it.
+    if (observing) this.answered(record, performance.now());
     return false;
   }
 
-  private answered(record: ConnectionRecord, now: number, rttMs: number): void {
-    const seconds = rttMs / 1000;
+  /** Times the round trip from the send time this server noted, never from the pong. */
+  private answered(record: ConnectionRecord, now: number): void {
+    const rttMs = now - (record.pingSentAt + record.pingSentMicros / 1000);
     record.pingSeq = 0;
+    // performance.now() is monotonic, so this holds; the check keeps a bad
+    // value out of the histogram and /healthz whatever happens.
+    if (!(rttMs >= 0 && rttMs < MAX_RTT_MS)) return;
+    const seconds = rttMs / 1000;
     record.missed = 0;
     this.registry.setHealth(record, HEALTH_HEALTHY);
     this.rtt.add(seconds, now);

@@ -9,7 +9,7 @@ import {
   ValueType,
 } from '@opentelemetry/api';
 import { type HealthReport, REPORTED_ERROR_TYPES } from '@ws-otel/report-protocol';
-import type { ConnectionRecord, ConnectionRegistry } from '../connections/registry.js';
+import type { ConnectionRegistry } from '../connections/registry.js';
 import type { RouteCap } from '../connections/routes.js';
 import {
   DIRECTION_RECEIVED,
@@ -263,20 +263,17 @@ export class WsMetrics {
   }): void {
     const threshold = this.sources.backpressureThreshold();
     const { registry } = this.sources;
-    const stillQueued: ConnectionRecord[] = [];
     let queued = 0;
     let backpressured = 0;
     for (const record of registry.queued) {
       const buffered = (record.socket as { bufferedAmount?: unknown }).bufferedAmount;
       if (record.slot < 0 || typeof buffered !== 'number' || buffered === 0) {
-        record.queued = false;
+        registry.unqueue(record);
         continue;
       }
-      stillQueued.push(record);
       queued += buffered;
       if (buffered >= threshold) backpressured++;
     }
-    registry.queued = stillQueued;
     result.observe(this.server.sendQueueSize, queued);
     result.observe(this.server.backpressured, backpressured);
   }

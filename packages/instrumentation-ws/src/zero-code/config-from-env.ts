@@ -6,6 +6,7 @@ import {
   HEARTBEAT_MODES,
 } from '../config.js';
 import type { WsInstrumentationConfig } from '../types.js';
+import { strictInteger } from './env-integer.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -31,8 +32,8 @@ function readChoice<T extends string>(env: Env, name: string, choices: string[],
 function readInteger(env: Env, name: string, fallback: number, minimum: number): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (Number.isSafeInteger(value) && value >= minimum) return value;
+  const value = strictInteger(raw);
+  if (value !== undefined && value >= minimum) return value;
   diag.warn(
     `@ws-otel/instrumentation-ws: ${name}=${raw} is not an integer >= ${minimum}; using ${fallback}`,
   );

@@ -10,6 +10,10 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 
+import { otlpMetricsUrl, probeEndpoint } from './endpoint-probe.js';
+import { strictInteger } from './env-integer.js';
+import { exportStatus } from './export-status.js';
+
 type Env = Record<string, string | undefined>;
 const LOG_PREFIX = '@ws-otel/instrumentation-ws/register:';
 const DEFAULT_PROMETHEUS_PORT = 9464;
@@ -19,8 +23,8 @@ const DEFAULT_EXPORT_TIMEOUT_MS = 30000;
 function positiveInteger(env: Env, name: string, fallback: number): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (Number.isSafeInteger(value) && value > 0) return value;
+  const value = strictInteger(raw);
+  if (value !== undefined && value > 0) return value;
   diag.warn(`${LOG_PREFIX} ${name}=${raw} is not a positive integer; using ${fallback}`);
   return fallback;
 }
@@ -29,11 +33,15 @@ function positiveInteger(env: Env, name: string, fallback: number): number {
  * Answers every export within `deadlineMs`, even while the endpoint keeps the
  * request hanging or retries, so a failure reaches the SDK's global error
  * handler (reported once by register) instead of a timeout line per interval.
+ * A missed deadline says whether the endpoint refused the connection or did
+ * not answer; every result is noted in `exportStatus` for the shutdown path.
  */
 class DeadlineExporter implements PushMetricExporter {
   constructor(
     private readonly inner: PushMetricExporter,
     private readonly deadlineMs: number,
+    private readonly probeMs: number,
+    private readonly endpoint: URL | undefined,
   ) {}
 
   export(...[metrics, done]: Parameters<PushMetricExporter['export']>): void {
@@ -42,18 +50,25 @@ class DeadlineExporter implements PushMetricExporter {
       if (answered) return;
       answered = true;
       clearTimeout(timer);
+      exportStatus.lastFailed = result.code !== ExportResultCode.SUCCESS;
       done(result);
     };
-    const timer = setTimeout(
-      () =>
-        answer({
-          code: ExportResultCode.FAILED,
-          error: new Error(`no answer within ${this.deadlineMs} ms`),
-        }),
-      this.deadlineMs,
-    );
+    const timer = setTimeout(() => void this.missed().then(answer), this.deadlineMs);
     timer.unref();
     this.inner.export(metrics, answer);
+  }
+
+  private async missed(): Promise<ExportResult> {
+    const where = this.endpoint
+      ? `${this.endpoint.origin}${this.endpoint.pathname}`
+      : 'the endpoint';
+    const refused =
+      this.endpoint !== undefined &&
+      (await probeEndpoint(this.endpoint, this.probeMs)) === 'refused';
+    const reason = refused
+      ? `${where} refused the connection (ECONNREFUSED)`
+      : `no answer from ${where} within ${this.deadlineMs} ms`;
+    return { code: ExportResultCode.FAILED, error: new Error(reason) };
   }
 
   forceFlush(): Promise<void> {
@@ -97,9 +112,15 @@ function otlpReader(env: Env): IMetricReader {
     positiveInteger(env, 'OTEL_METRIC_EXPORT_TIMEOUT', DEFAULT_EXPORT_TIMEOUT_MS),
     interval,
   );
+  exportStatus.timeoutMs = timeout;
   return new PeriodicExportingMetricReader({
-    // Our deadline comes first, so the reader's own timeout never fires.
-    exporter: new DeadlineExporter(exporter, Math.floor(timeout * 0.9)),
+    // Our deadline and the probe come first, so the reader's own timeout never fires.
+    exporter: new DeadlineExporter(
+      exporter,
+      Math.floor(timeout * 0.8),
+      Math.floor(timeout * 0.1),
+      otlpMetricsUrl(env),
+    ),
     exportIntervalMillis: interval,
     exportTimeoutMillis: timeout,
   });

@@ -14,11 +14,11 @@ import { whenWsIsPatched } from '../active.js';
 import { createHealthHandler } from '../health/handler.js';
 import { WsInstrumentation } from '../instrumentation.js';
 import { configFromEnv } from './config-from-env.js';
+import { strictInteger } from './env-integer.js';
 import { metricReadersFromEnv } from './metric-readers.js';
+import { stopOnExit } from './shutdown.js';
 
 const LOG_PREFIX = '@ws-otel/instrumentation-ws/register:';
-/** Longest wait for the last export when the process is asked to stop. */
-const SHUTDOWN_TIMEOUT_MS = 5000;
 const kStarted = Symbol.for('@ws-otel/instrumentation-ws.register');
 
 function start(env: NodeJS.ProcessEnv): void {
@@ -54,8 +54,8 @@ function start(env: NodeJS.ProcessEnv): void {
 function serveHealth(env: NodeJS.ProcessEnv): void {
   const raw = env.OTEL_WS_HEALTH_PORT?.trim();
   if (!raw) return;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  const port = strictInteger(raw);
+  if (port === undefined || port > 65535) {
     diag.warn(
       `${LOG_PREFIX} OTEL_WS_HEALTH_PORT=${raw} is not a port; not serving health endpoints`,
     );
@@ -98,33 +98,6 @@ function reportExportErrorsOnce(): void {
         'dropped until the endpoint answers (repeats are logged at debug level)',
     );
   });
-}
-
-/**
- * Flushes and shuts the provider down on SIGTERM, SIGINT and a natural exit.
- * When the app has no handler of its own for the signal, the signal is raised
- * again afterwards so the process ends the way it would have without us.
- */
-function stopOnExit(provider: MeterProvider): void {
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= Promise.race([
-      provider.shutdown().catch((error) => diag.warn(`${LOG_PREFIX} shutdown failed`, error)),
-      new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_TIMEOUT_MS).unref()),
-    ]);
-    return stopping;
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    const onSignal = (): void => {
-      const appHandlesIt = process.listenerCount(signal) > 1;
-      void stop().finally(() => {
-        process.removeListener(signal, onSignal);
-        if (!appHandlesIt) process.kill(process.pid, signal);
-      });
-    };
-    process.on(signal, onSignal);
-  }
-  process.once('beforeExit', () => void stop());
 }
 
 const host = globalThis as { [kStarted]?: boolean };
