@@ -22,6 +22,7 @@ function interval(spread, show) {
 export function ratio(spread, digits = 3) {
   if (spread === undefined) return 'n/a';
   const show = (value) => number(value, digits);
+  if (spread.min === spread.max) return show(spread.median);
   return `${show(spread.median)} [${show(spread.min)}–${show(spread.max)}]${interval(spread, show)}`;
 }
 
@@ -29,6 +30,7 @@ export function ratio(spread, digits = 3) {
 export function delta(spread, unit, digits = 0) {
   if (spread === undefined) return 'n/a';
   const ci = spread.interval;
+  if (spread.min === spread.max) return `${signed(spread.median, digits)} ${unit}`;
   const range = `[${signed(spread.min, digits)} … ${signed(spread.max, digits)}]`;
   const within =
     ci === undefined ? '' : `, CI ${signed(ci.low, digits)} … ${signed(ci.high, digits)}`;
@@ -38,6 +40,8 @@ export function delta(spread, unit, digits = 0) {
 /** `12.34 µs [12.10–12.90]`: median absolute value and its range over rounds. */
 export function absolute(spread, unit, digits = 2) {
   if (spread === undefined) return 'n/a';
+  // One value (one round, or every round alike): no range to show.
+  if (spread.min === spread.max) return `${number(spread.median, digits)} ${unit}`;
   return `${number(spread.median, digits)} ${unit} [${number(spread.min, digits)}–${number(spread.max, digits)}]`;
 }
 
