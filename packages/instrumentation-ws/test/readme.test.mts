@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { configFromEnv } from '@ws-otel/instrumentation-ws';
 import { runFixture } from './helpers/child.mts';
@@ -98,5 +98,20 @@ describe('README', () => {
             : 'off';
       assert.equal(String(at(configFromEnv({ [name]: other }), path)), other, `${name} -> ${path}`);
     }
+  });
+
+  it('documents every OTEL_WS_* variable only register reads, and register reads each', () => {
+    const documented = tableRows('config-table')
+      .filter(
+        ([variable, option]) => variable!.startsWith('`OTEL_WS_') && option === '(register only)',
+      )
+      .map(([variable]) => codeSpans(variable!)[0]!);
+    const zeroCode = new URL('../src/zero-code/', import.meta.url);
+    const source = readdirSync(zeroCode)
+      .filter((file) => file.endsWith('.ts') && file !== 'config-from-env.ts')
+      .map((file) => readFileSync(new URL(file, zeroCode), 'utf8'))
+      .join('\n');
+    const read = [...new Set([...source.matchAll(/OTEL_WS_[A-Z_]+/g)].map((m) => m[0]))];
+    assert.deepEqual(documented.sort(), read.sort());
   });
 });

@@ -356,6 +356,61 @@ function panels(config) {
       ],
     }),
 
+    row('Process'),
+    timeseriesPanel({
+      title: 'CPU',
+      description:
+        'CPU time the process used per second (user and system; 1 = one core), per instance. ' +
+        'From the runtime metrics that zero-code register exports unless ' +
+        'OTEL_WS_RUNTIME_METRICS=false, or that your SDK exports (auto-instrumentations do).',
+      unit: 'percentunit',
+      w: 6,
+      targets: [
+        {
+          expr: `sum by (${perInstance}) (rate(${selector(METRICS.processCpuTime, f)}[${RATE}]))`,
+          legendFormat: instanceLegend,
+        },
+      ],
+    }),
+    timeseriesPanel({
+      title: 'Memory',
+      description: 'Resident memory of the process, per instance.',
+      unit: 'bytes',
+      w: 6,
+      targets: [
+        {
+          expr: `sum by (${perInstance}) (${selector(METRICS.processMemoryUsage, f)})`,
+          legendFormat: instanceLegend,
+        },
+      ],
+    }),
+    timeseriesPanel({
+      title: 'Event-loop delay p99',
+      description:
+        'How late timers ran, p99 over the last sampling window, per instance: the wait a ' +
+        'message adds before its handler runs when the loop is busy.',
+      unit: 's',
+      w: 6,
+      targets: [
+        {
+          expr: `max by (${perInstance}) (${selector(METRICS.eventLoopDelayP99, f)})`,
+          legendFormat: instanceLegend,
+        },
+      ],
+    }),
+    timeseriesPanel({
+      title: 'Garbage collection',
+      description: 'Share of time spent in garbage collection pauses, by GC type.',
+      unit: 'percentunit',
+      w: 6,
+      targets: [
+        {
+          expr: `sum by (v8js_gc_type) (rate(${selector(METRICS.gcDurationSum, f)}[${RATE}]))`,
+          legendFormat: '{{v8js_gc_type}}',
+        },
+      ],
+    }),
+
     row('Client reports (opt-in)'),
     timeseriesPanel({
       title: 'Reported round trip',

@@ -35,6 +35,12 @@ export const METRICS = Object.freeze({
   reportedReconnects: 'websocket_server_reported_reconnects_total',
   reportedErrors: 'websocket_server_reported_errors_total',
   reports: 'websocket_server_reports_total',
+  // The process, from the runtime metrics that register (or NodeSDK with
+  // auto-instrumentations) adds: units in s and By get suffixes over OTLP.
+  processCpuTime: 'process_cpu_time(_seconds)?_total',
+  processMemoryUsage: 'process_memory_usage(_bytes)?',
+  eventLoopDelayP99: 'nodejs_eventloop_delay_p99(_seconds)?',
+  gcDurationSum: 'v8js_gc_duration(_seconds)?_sum',
 });
 
 /**

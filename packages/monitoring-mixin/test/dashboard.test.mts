@@ -139,6 +139,10 @@ describe('the dashboard JSON', () => {
       'reconnects',
       'errors {{error_type}}',
     ]);
+    for (const title of ['CPU', 'Memory', 'Event-loop delay p99']) {
+      assert.equal(legends(title).length, 1, title);
+    }
+    assert.deepEqual(legends('Garbage collection'), ['{{v8js_gc_type}}']);
     const rows = board.panels.filter((panel) => panel.type === 'row').map((panel) => panel.title);
     assert.deepEqual(rows, [
       'Connections',
@@ -147,6 +151,7 @@ describe('the dashboard JSON', () => {
       'Traffic',
       'Broadcasts and backpressure',
       'Errors',
+      'Process',
       'Client reports (opt-in)',
     ]);
   });

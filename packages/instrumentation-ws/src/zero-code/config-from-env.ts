@@ -10,7 +10,7 @@ import { strictInteger } from './env-integer.js';
 
 type Env = Record<string, string | undefined>;
 
-function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+export function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return fallback;
   if (raw === 'true' || raw === '1' || raw === 'on' || raw === 'yes') return true;

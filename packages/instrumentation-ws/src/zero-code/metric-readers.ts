@@ -132,9 +132,17 @@ function prometheusReader(env: Env): IMetricReader {
   // Started here rather than by the exporter, which would log the raw error too.
   const exporter = new PrometheusExporter({ host, port, preventServerStart: true });
   exporter.startServer().catch((error: NodeJS.ErrnoException) => {
+    const where = `${host ?? 'localhost'}:${port}`;
+    const why =
+      error.code === 'EADDRINUSE'
+        ? `${where} is taken, by another process or by an OpenTelemetry SDK in this one whose ` +
+          'MeterProvider is not registered globally (register joins a global one and opens no port). ' +
+          'Register your SDK before ws is loaded, or give this process a free ' +
+          'OTEL_EXPORTER_PROMETHEUS_PORT (every SDK in the process reads it)'
+        : `${where} (${error.code ?? error.message})`;
     diag.error(
-      `${LOG_PREFIX} the Prometheus endpoint could not listen on ${host ?? 'localhost'}:${port} ` +
-        `(${error.code ?? error.message}); the app is unaffected, set OTEL_EXPORTER_PROMETHEUS_PORT to a free port`,
+      `${LOG_PREFIX} the Prometheus endpoint could not listen: ${why}; the app is unaffected, ` +
+        'its metrics are not served',
     );
   });
   return exporter;

@@ -1,28 +1,32 @@
 /**
  * Zero-code entry: `node --require @ws-otel/instrumentation-ws/register app.js`
  * or `node --import @ws-otel/instrumentation-ws/register app.mjs`. Sets up the
- * instrumentation from OTEL_WS_* and, once ws is loaded, a MeterProvider from
- * the standard OTEL_* variables; metrics only. Nothing here may stop the host app.
+ * instrumentation from OTEL_WS_* and, once ws is loaded, either joins the
+ * MeterProvider another SDK registered by then or sets up its own from the
+ * standard OTEL_* variables; metrics only. Nothing here may stop the host app.
  */
 
 import { createServer } from 'node:http';
-import { DiagConsoleLogger, DiagLogLevel, diag, metrics } from '@opentelemetry/api';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { diagLogLevelFromString, setGlobalErrorHandler } from '@opentelemetry/core';
-import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { whenWsIsPatched } from '../active.js';
 import { createHealthHandler } from '../health/handler.js';
 import { WsInstrumentation } from '../instrumentation.js';
 import { configFromEnv } from './config-from-env.js';
+import { RegisterDiagLogger } from './diag-logger.js';
 import { strictInteger } from './env-integer.js';
-import { metricReadersFromEnv } from './metric-readers.js';
+import { registeredMeterProvider } from './global-provider.js';
+import { joinRegisteredProvider } from './join-sdk.js';
+import { startOwnProvider } from './own-provider.js';
 import { stopOnExit } from './shutdown.js';
 
 const LOG_PREFIX = '@ws-otel/instrumentation-ws/register:';
 const kStarted = Symbol.for('@ws-otel/instrumentation-ws.register');
 
 function start(env: NodeJS.ProcessEnv): void {
-  diag.setLogger(new DiagConsoleLogger(), {
+  const logger = new RegisterDiagLogger(Boolean(env.OTEL_LOG_LEVEL?.trim()));
+  diag.setLogger(logger, {
     logLevel: diagLogLevelFromString(env.OTEL_LOG_LEVEL) ?? DiagLogLevel.WARN,
     suppressOverrideMessage: true,
   });
@@ -31,19 +35,22 @@ function start(env: NodeJS.ProcessEnv): void {
     return;
   }
   // The hooks go in now; exporters, the health port and signal handlers only
-  // once this process actually loads ws.
+  // once this process actually loads ws, by which time a preloaded SDK
+  // (either side of register on the command line) has registered its provider.
   const instrumentation = new WsInstrumentation(configFromEnv(env));
   whenWsIsPatched(() => {
     try {
-      reportExportErrorsOnce();
-      const provider = new MeterProvider({
-        resource: defaultResource().merge(detectResources({ detectors: [envDetector] })),
-        readers: metricReadersFromEnv(env),
-      });
-      metrics.setGlobalMeterProvider(provider);
-      instrumentation.setMeterProvider(provider);
+      const registered = registeredMeterProvider();
+      if (registered !== undefined) {
+        logger.join();
+        joinRegisteredProvider(registered, instrumentation);
+      } else {
+        logger.own();
+        reportExportErrorsOnce();
+        const provider = startOwnProvider(env, instrumentation);
+        stopOnExit(provider);
+      }
       serveHealth(env);
-      stopOnExit(provider);
     } catch (error) {
       diag.error(`${LOG_PREFIX} could not start exporting; the app is unaffected`, error);
     }
