@@ -176,6 +176,11 @@ serve({
     return { opened, closed, held: held.size, failures: failures - failuresBefore };
   },
 
+  /** The connections held open now. */
+  held() {
+    return { held: held.size };
+  },
+
   async closeAll() {
     await closeAll([...held]);
     return { held: held.size };

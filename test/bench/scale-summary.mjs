@@ -129,7 +129,9 @@ export function summariseScale(rounds, p) {
         cells[variant] = '';
         continue;
       }
-      data[variant] = spread(values(complete, row.key, variant));
+      data[variant] = spread(
+        values(complete, row.key, variant).filter((value) => Number.isFinite(value)),
+      );
       cells[variant] = format.absolute(data[variant], row.unit, row.digits);
     }
     let compared;

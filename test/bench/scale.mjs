@@ -238,13 +238,21 @@ async function runOnce(variant, p, log) {
     // What opening and closing cost beyond holding: the hold's CPU rate taken off.
     const churnNetUs = churnCpuUs - held.cpuPerSecondMs * 1000 * churnWallS;
     // The count to compare with is the application's own (ws's `clients`),
-    // once the closes the churn started have all reached the server.
-    const heldByLoaders = sum(churned, (c) => c.held);
+    // once the server and the clients agree (the closes the churn started
+    // have all arrived; the README sweep may have ended some since).
+    let heldByLoaders = sum(churned, (c) => c.held);
     await until(
-      'the server to see the churn settle',
-      async () => ((await openNow(server)) === heldByLoaders ? true : undefined),
+      'the server and the clients to agree after the churn',
+      async () => {
+        const [open, held] = await Promise.all([
+          openNow(server),
+          Promise.all(loaders.map((loader) => loader.call('held'))),
+        ]);
+        heldByLoaders = sum(held, (h) => h.held);
+        return open === heldByLoaders ? true : undefined;
+      },
       60000,
-    );
+    ).catch((error) => log(`churn: ${error.message}; going on`));
     const churnSettledAt = performance.now();
     const afterChurn =
       vm === undefined
