@@ -142,6 +142,45 @@ serve({
     return result;
   },
 
+  /**
+   * Replaces `perSecond` of the held connections every second for `seconds`:
+   * every 100 ms the oldest tenth of that number are closed by the client and
+   * as many new ones opened, so the number open stays level. Reports what was
+   * done; a tick that runs late does the work it missed, no more.
+   */
+  async churnHeld({ url, addresses, perSecond, seconds, concurrency = 200 }) {
+    const failuresBefore = failures;
+    const startedAt = performance.now();
+    let due = 0;
+    let opened = 0;
+    let closed = 0;
+    while (performance.now() - startedAt < seconds * 1000) {
+      const target = Math.floor(((performance.now() - startedAt) / 1000) * perSecond);
+      const count = target - due;
+      due = target;
+      const oldest = [];
+      for (const ws of held) {
+        if (oldest.length >= count) break;
+        oldest.push(ws);
+      }
+      for (const ws of oldest) held.delete(ws);
+      const [, sockets] = await Promise.all([
+        closeAll(oldest),
+        openMany(url, count, addresses, concurrency),
+      ]);
+      closed += oldest.length;
+      opened += sockets.length;
+      for (const ws of sockets) held.add(ws);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return { opened, closed, held: held.size, failures: failures - failuresBefore };
+  },
+
+  /** The connections held open now. */
+  held() {
+    return { held: held.size };
+  },
+
   async closeAll() {
     await closeAll([...held]);
     return { held: held.size };

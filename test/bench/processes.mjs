@@ -39,11 +39,21 @@ export const VARIANTS = {
   bare: { label: 'bare', instrumented: false, env: {} },
   bare2: { label: "bare (A')", instrumented: false, env: {} },
   instrumented: { label: 'instrumented', instrumented: true, env: {} },
-  histogram: {
-    label: 'instrumented + histogram',
-    instrumented: true,
-    env: { OTEL_WS_MESSAGE_SIZE_HISTOGRAM: 'true' },
-  },
+  // BENCH_CANDIDATE=<a built package's dist/register.js> puts another build
+  // of the instrumentation in this column, interleaved with the rest: an A/B
+  // of two builds against the same bare runs.
+  histogram: process.env.BENCH_CANDIDATE
+    ? {
+        label: 'candidate build',
+        instrumented: true,
+        env: {},
+        register: process.env.BENCH_CANDIDATE,
+      }
+    : {
+        label: 'instrumented + histogram',
+        instrumented: true,
+        env: { OTEL_WS_MESSAGE_SIZE_HISTOGRAM: 'true' },
+      },
   // The heartbeat scenario's baseline: bare with the ws README's ping sweep (see server.mjs).
   sweep: {
     label: 'bare + README sweep',
@@ -161,11 +171,11 @@ async function startChild(file, label, execArgv, env) {
  * `scenarioEnv` is what a scenario sets for all its variants alike.
  */
 export async function startServer(variant, execArgv = [], scenarioEnv = {}) {
-  const { instrumented, env } = VARIANTS[variant];
+  const { instrumented, env, register: own } = VARIANTS[variant];
   const metricsPort = await freePort();
   // v8.queryObjects (timer counts in server.mjs) warns that it is experimental.
   const args = ['--expose-gc', '--disable-warning=ExperimentalWarning', ...execArgv];
-  if (instrumented) args.push('--require', register);
+  if (instrumented) args.push('--require', own ?? register);
   const server = await startChild(
     'server.mjs',
     `server (${variant})`,
@@ -183,6 +193,38 @@ export async function startServer(variant, execArgv = [], scenarioEnv = {}) {
     variant,
     url: `ws://127.0.0.1:${server.info.port}`,
     metricsUrl: instrumented ? `http://127.0.0.1:${metricsPort}/metrics` : undefined,
+  };
+}
+
+/**
+ * Starts the scale bench's server as `variant`: a node:cluster primary
+ * (scale-primary.mjs) with `workers` workers on one free port, each running
+ * server.mjs with the variant's flags. `env` carries the exporter settings
+ * the scale bench chose; `workerArgs` adds flags such as `--trace-gc`.
+ */
+export async function startCluster(variant, { workers, env = {}, workerArgs = [] }) {
+  const { instrumented, env: variantEnv } = VARIANTS[variant];
+  const port = await freePort();
+  const args = ['--expose-gc', '--disable-warning=ExperimentalWarning', ...workerArgs];
+  if (instrumented) args.push('--require', register);
+  const primary = await startChild(
+    'scale-primary.mjs',
+    `cluster (${variant})`,
+    [],
+    cleanEnv({
+      BENCH_PORT: String(port),
+      BENCH_SCALE_WORKERS: String(workers),
+      BENCH_SCALE_WORKER_ARGS: JSON.stringify(args),
+      ...env,
+      ...variantEnv,
+    }),
+  );
+  return {
+    ...primary,
+    variant,
+    url: `ws://127.0.0.1:${port}`,
+    /** Runs server.mjs's handler `type` in every worker: their answers, in worker order. */
+    all: (type, args = {}) => primary.call('all', { type, args }),
   };
 }
 

@@ -17,7 +17,12 @@ import { serve } from './ipc.mjs';
 
 const counts = { opened: 0, closed: 0, received: 0, sent: 0, errors: 0, terminated: 0 };
 
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, backlog: 4096 });
+// BENCH_PORT: the port every node:cluster worker of the scale bench shares (scale-primary.mjs).
+const wss = new WebSocketServer({
+  host: '127.0.0.1',
+  port: Number(process.env.BENCH_PORT ?? 0),
+  backlog: 4096,
+});
 
 wss.on('connection', (ws) => {
   counts.opened++;
@@ -168,15 +173,29 @@ const handlers = {
   async memory({ settleMs = 0, countTimers = false }) {
     if (settleMs > 0) await sleep(settleMs);
     await collectGarbage();
-    const { heapUsed, rss, external } = process.memoryUsage();
+    const { heapUsed, heapTotal, rss, external } = process.memoryUsage();
     const timers = countTimers ? v8.queryObjects(Timeout, { format: 'count' }) : undefined;
-    return { heapUsed, rss, external, clients: wss.clients.size, timers };
+    // Committed and used bytes of each V8 heap space: where committed memory sits.
+    const spaces = Object.fromEntries(
+      v8
+        .getHeapSpaceStatistics()
+        .map((space) => [
+          space.space_name,
+          { committed: space.space_size, used: space.space_used_size },
+        ]),
+    );
+    return { heapUsed, heapTotal, rss, external, spaces, clients: wss.clients.size, timers };
   },
 
   /** Starts the app's own heartbeat (BENCH_APP_HEARTBEAT); does nothing without one. */
   startAppHeartbeat() {
     startAppHeartbeat();
     startAppHeartbeat = () => {};
+  },
+
+  /** What the application has seen so far, and the connections open now. */
+  counts() {
+    return { ...counts, clients: wss.clients.size };
   },
 
   /** Resolves once every named count has reached its target. */

@@ -4,7 +4,7 @@
  * variant is compared with the round's first bare run.
  */
 import * as format from '../format.mjs';
-import { completeRounds, pairwise, spread, values, variation } from '../stats.mjs';
+import { completeRounds, pairwise, spread, values, variation, verdict } from '../stats.mjs';
 
 export const COMPARED_VARIANTS = ['bare', 'instrumented', 'histogram', 'bare2'];
 
@@ -20,7 +20,9 @@ const COLUMNS = { bare: 'bare', aa: 'bare2', instrumented: 'instrumented', histo
  * are limits rather than overheads); `target` = { text, limit } applies to the
  * instrumented median with default options; the histogram is opt-in and has
  * no target. `columns` names the variant in each column (the bare column is
- * the baseline); a column without one stays empty.
+ * the baseline); a column without one stays empty. `verdict` says whether
+ * the target is met or missed beyond noise: by the median's bootstrap
+ * interval over rounds (stats.mjs), not by the median alone.
  */
 export function comparisonRow(
   rounds,
@@ -41,6 +43,11 @@ export function comparisonRow(
     if (compare === 'delta') return format.delta(s, unit);
     return format.absolute(s, unit, digits);
   };
+  // A variant's own value under a limit: its interval says whether the limit is met beyond noise.
+  const showTarget = (s) =>
+    compare === 'absolute' && target !== undefined
+      ? format.absoluteWithInterval(s, unit, digits)
+      : show(s);
   const cell = (variant, s) => (variant === undefined ? '' : show(s));
   const pass =
     target === undefined || instrumented === undefined
@@ -54,11 +61,12 @@ export function comparisonRow(
     rounds: complete.length,
     target: target?.text,
     pass,
+    verdict: target === undefined ? undefined : verdict(instrumented, target.limit),
     data: { bare, aa, instrumented, histogram },
     cells: {
       bare: format.absolute(bare, unit, digits),
       aa: cell(columns.aa, aa),
-      instrumented: cell(columns.instrumented, instrumented),
+      instrumented: columns.instrumented === undefined ? '' : showTarget(instrumented),
       histogram: cell(columns.histogram, histogram),
     },
   };

@@ -10,7 +10,7 @@ import { Agent, get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as format from '../format.mjs';
 import { openConnections, startLoaders, stopAll } from '../processes.mjs';
-import { completeRounds, median, spread } from '../stats.mjs';
+import { completeRounds, median, spread, verdict } from '../stats.mjs';
 
 const VARIANTS = ['instrumented', 'histogram'];
 
@@ -155,6 +155,7 @@ export default {
           rounds: complete.length,
           target: '≤ 2×',
           pass: timePass,
+          verdict: verdict(timeRatio('instrumented'), 2),
           data: {
             aa,
             instrumented: timeRatio('instrumented'),

@@ -79,33 +79,80 @@ export interface ClosingConnection {
   errorType: string | undefined;
 }
 
+/** Most distinct close attribute sets kept for reuse; past it each close builds its own. */
+const MAX_CACHED_CLOSE_SETS = 512;
+const INITIATORS = [INITIATOR_VALUE_SERVER, INITIATOR_VALUE_CLIENT, INITIATOR_VALUE_NONE];
+
+/**
+ * Close attribute sets already built: [code and initiator] -> route ->
+ * error type -> set. A server closes thousands of connections a minute with
+ * a handful of distinct outcomes; each close looks its set up here (no
+ * allocation) instead of building a new object. Every part of the key is
+ * bounded (codes fold, routes are capped, error types are well-formed codes)
+ * and so is the cache.
+ */
+const closeSets: Array<Map<string | undefined, Map<string | undefined, Attributes>>> = [];
+let cachedCloseSets = 0;
+
+/** 0..18 for the values `closeCodeValue` returns. */
+function closeCodeIndex(code: number | string): number {
+  if (typeof code === 'number') return code - 1000;
+  return code === CLOSE_CODE_VALUE_3XXX ? 16 : code === CLOSE_CODE_VALUE_4XXX ? 17 : 18;
+}
+
+function closeSet(
+  code: number | string,
+  initiator: number,
+  route: string | undefined,
+  errorType: string | undefined,
+): Attributes {
+  const slot = closeCodeIndex(code) * INITIATORS.length + initiator;
+  let byRoute = closeSets[slot];
+  if (byRoute === undefined) {
+    byRoute = new Map();
+    closeSets[slot] = byRoute;
+  }
+  let byError = byRoute.get(route);
+  if (byError === undefined) {
+    byError = new Map();
+    byRoute.set(route, byError);
+  }
+  let attributes = byError.get(errorType);
+  if (attributes !== undefined) return attributes;
+  attributes = {
+    [ATTR_WEBSOCKET_CLOSE_CODE]: code,
+    [ATTR_WEBSOCKET_CLOSE_INITIATOR]: INITIATORS[initiator],
+  };
+  if (route !== undefined) attributes[ATTR_WEBSOCKET_ROUTE] = route;
+  if (errorType !== undefined) attributes[ATTR_ERROR_TYPE] = errorType;
+  if (cachedCloseSets < MAX_CACHED_CLOSE_SETS) {
+    cachedCloseSets++;
+    byError.set(errorType, attributes);
+  }
+  return attributes;
+}
+
 /**
  * The attributes of `connection.duration` for a connection that just closed.
  * A close is abnormal when no close frame came back or an error was seen;
- * only abnormal ends carry `error.type`.
+ * only abnormal ends carry `error.type`. The set is shared: never change it.
  */
 export function closeAttributes(record: ClosingConnection, socket: WebSocketInternals): Attributes {
   const closeFrameReceived = socket._closeFrameReceived;
-  const local = record.side === SIDE_SERVER ? INITIATOR_VALUE_SERVER : INITIATOR_VALUE_CLIENT;
-  const peer = record.side === SIDE_SERVER ? INITIATOR_VALUE_CLIENT : INITIATOR_VALUE_SERVER;
-  const attributes: Attributes = {
-    [ATTR_WEBSOCKET_CLOSE_CODE]: closeCodeValue(socket._closeCode),
-    [ATTR_WEBSOCKET_CLOSE_INITIATOR]:
-      record.localEnd !== LOCAL_END_NONE ? local : closeFrameReceived ? peer : INITIATOR_VALUE_NONE,
-  };
-  if (record.route !== undefined) attributes[ATTR_WEBSOCKET_ROUTE] = record.route;
-  if (record.errorType !== undefined) {
-    attributes[ATTR_ERROR_TYPE] = record.errorType;
-  } else if (!closeFrameReceived) {
+  // Indexes into INITIATORS: this side, the peer, or none.
+  const local = record.side === SIDE_SERVER ? 0 : 1;
+  const initiator = record.localEnd !== LOCAL_END_NONE ? local : closeFrameReceived ? 1 - local : 2;
+  let errorType = record.errorType;
+  if (errorType === undefined && !closeFrameReceived) {
     // After terminate(), a socket error is its consequence (ECANCELED for the
     // writes it dropped), not the cause.
     const socketError = socket._socket?.errored;
-    attributes[ATTR_ERROR_TYPE] =
+    errorType =
       record.localEnd === LOCAL_END_TERMINATE
         ? ERROR_TYPE_VALUE_TERMINATED
         : socketError
           ? errorTypeOf(socketError)
           : ERROR_TYPE_VALUE_CONNECTION_LOST;
   }
-  return attributes;
+  return closeSet(closeCodeValue(socket._closeCode), initiator, record.route, errorType);
 }
