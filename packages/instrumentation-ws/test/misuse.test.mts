@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { DiagLogLevel, diag } from '@opentelemetry/api';
 import {
   broadcast,
   configFromEnv,
@@ -11,16 +10,7 @@ import {
 } from '@ws-otel/instrumentation-ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { runFixture } from './helpers/child.mts';
-
-function captureDiag(): string[] {
-  const lines: string[] = [];
-  const capture = (...args: unknown[]) => lines.push(args.join(' '));
-  diag.setLogger(
-    { error: capture, warn: capture, info: () => {}, debug: () => {}, verbose: () => {} },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
-  );
-  return lines;
-}
+import { captureDiag } from './helpers/diag.mts';
 
 describe('a client cannot forge the heartbeat', () => {
   it('only the pong answering the ping in flight is timed and hidden; forged ones reach the app, and nothing moves /healthz or prints', async () => {

@@ -34,6 +34,20 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
+/** Starts `args` under node with register's own Prometheus endpoint on a free port. */
+async function startWithPrometheus(args: string[], env: Record<string, string> = {}) {
+  const port = await freePort();
+  const app = startNode(args, {
+    env: {
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      ...env,
+    },
+  });
+  return { app, port };
+}
+
 async function scrape(port: number) {
   const { status, body } = await fetchText(`http://127.0.0.1:${port}/metrics`);
   assert.equal(status, 200);
@@ -153,29 +167,15 @@ describe('register first, then an SDK started after ws loaded', () => {
 
 describe('register alone', () => {
   it('prints what other components logged before ws loaded, once it owns the SDK', async () => {
-    const port = await freePort();
     const args = ['--require', REGISTER, '--require', './foreign-warning.cjs', 'zero-code-app.cjs'];
-    const app = startNode(args, {
-      env: {
-        OTEL_METRICS_EXPORTER: 'prometheus',
-        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
-      },
-    });
+    const { app } = await startWithPrometheus(args);
     await app.ready;
     app.child.kill('SIGTERM');
     assert.equal((await app.exited).stderr, 'another-component: a warning before ws loads\n');
   });
 
   it('exports runtime metrics and a resource like NodeSDK builds', async () => {
-    const port = await freePort();
-    const app = startNode(['--require', REGISTER, 'zero-code-app.cjs'], {
-      env: {
-        OTEL_METRICS_EXPORTER: 'prometheus',
-        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
-      },
-    });
+    const { app, port } = await startWithPrometheus(['--require', REGISTER, 'zero-code-app.cjs']);
     await app.ready;
     // The event-loop delay histogram has values once it has sampled a while.
     let samples = (await scrape(port)).samples;
@@ -203,16 +203,10 @@ describe('register alone', () => {
   });
 
   it('OTEL_WS_RUNTIME_METRICS=false leaves them out; OTEL_NODE_RESOURCE_DETECTORS picks detectors', async () => {
-    const port = await freePort();
-    const app = startNode(['--require', REGISTER, 'zero-code-app.cjs'], {
-      env: {
-        OTEL_METRICS_EXPORTER: 'prometheus',
-        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
-        OTEL_WS_RUNTIME_METRICS: 'false',
-        OTEL_NODE_RESOURCE_DETECTORS: 'env,serviceinstance',
-        OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=mine',
-      },
+    const { app, port } = await startWithPrometheus(['--require', REGISTER, 'zero-code-app.cjs'], {
+      OTEL_WS_RUNTIME_METRICS: 'false',
+      OTEL_NODE_RESOURCE_DETECTORS: 'env,serviceinstance',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=mine',
     });
     await app.ready;
     // Long enough for the event-loop histogram to have shown up (the test above).

@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { configFromEnv } from '@ws-otel/instrumentation-ws';
 import { closeCodeValue, errorTypeOf, rejectionErrorType } from '../dist/connections/outcomes.js';
-
-function captureDiag(): string[] {
-  const lines: string[] = [];
-  const capture = (...args: unknown[]) => lines.push(args.join(' '));
-  diag.setLogger(
-    { error: capture, warn: capture, info: () => {}, debug: () => {}, verbose: () => {} },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
-  );
-  return lines;
-}
+import { captureDiag } from './helpers/diag.mts';
 
 describe('configuration from the environment', () => {
   it('reads OTEL_WS_* values', () => {

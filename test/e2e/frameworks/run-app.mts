@@ -3,8 +3,8 @@
 // app's own account, the relay's counts and (instrumented) a scrape.
 import { spawn } from 'node:child_process';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/ports.mts';
 import { Relay, type RelayCounts } from './relay.mts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -22,14 +22,6 @@ export interface AppRun<App = unknown> {
   /** The Prometheus scrape after everything closed; empty for a bare run. */
   samples: Sample[];
   stderr: string;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function runApp<App>(

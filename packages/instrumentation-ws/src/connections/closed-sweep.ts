@@ -23,11 +23,10 @@ export class ClosedSweep {
     this.timer.unref();
   }
 
-  /** Stops, dropping at once whatever closed while it ran. */
+  /** Stops; the caller drops what closed since the last sweep (`pruneClosed()`). */
   stop(): void {
     if (this.timer === undefined) return;
     clearInterval(this.timer);
     this.timer = undefined;
-    this.registry.pruneClosed();
   }
 }

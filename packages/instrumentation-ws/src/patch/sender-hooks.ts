@@ -137,12 +137,8 @@ function countSent(
   data: unknown,
   options: FrameOptions,
 ): void {
-  const { side } = record;
-  if (side === SIDE_SERVER && ctx.config.broadcastDetection) {
-    ctx.fanOut.noteSend(record, data, READY_STATE_OPEN);
-  }
   const type = options.binary ? TYPE_BINARY : TYPE_TEXT;
-  countMessage(ctx, side, DIRECTION_SENT, type, sentPayloadBytes(data), options.fin);
+  countFrame(ctx, record, data, READY_STATE_OPEN, type, sentPayloadBytes(data), options.fin);
 }
 
 /**
@@ -164,9 +160,30 @@ function countPrebuilt(
     type = opcode === OPCODE_BINARY ? TYPE_BINARY : TYPE_TEXT;
     sender[kPrebuiltType] = type;
   }
+  countFrame(
+    ctx,
+    record,
+    list,
+    record.socket._readyState,
+    type,
+    payloadLength(head),
+    isFinal(head),
+  );
+}
+
+/** What both ways of sending share: fan-out by payload (server side), then the count. */
+function countFrame(
+  ctx: HookContext,
+  record: ConnectionRecord,
+  payload: unknown,
+  readyState: number,
+  type: number,
+  bytes: number,
+  fin: boolean,
+): void {
   const { side } = record;
   if (side === SIDE_SERVER && ctx.config.broadcastDetection) {
-    ctx.fanOut.noteSend(record, list, record.socket._readyState);
+    ctx.fanOut.noteSend(record, payload, readyState);
   }
-  countMessage(ctx, side, DIRECTION_SENT, type, payloadLength(head), isFinal(head));
+  countMessage(ctx, side, DIRECTION_SENT, type, bytes, fin);
 }
