@@ -79,9 +79,17 @@ export function patchWebSocketServer(
     );
   };
   const watchWrite = refusesWithWrite(prototype);
+  // Sockets of one server share a prototype: its chain is walked once, not per handshake.
+  let lastPrototype: object | null = null;
   const watchSocket = (socket: object) => {
+    const socketPrototype = Object.getPrototypeOf(socket) as object | null;
+    if (socketPrototype === lastPrototype) return;
     watch(socket, 'end', kEndWatched);
     if (watchWrite) watch(socket, 'write', kWriteWatched);
+    // A socket with its own method skipped the walk: its prototype is not done.
+    if (!Object.hasOwn(socket, 'end') && !Object.hasOwn(socket, 'write')) {
+      lastPrototype = socketPrototype;
+    }
   };
 
   patcher.wrapMethod(
