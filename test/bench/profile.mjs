@@ -3,11 +3,16 @@
  * server spent its CPU: the top frames by self time and the share of each
  * package, for bare and instrumented side by side. Only samples inside the
  * scenario's measurement window count, when the scenario has one.
+ * With BENCH_PROFILE_KIND=alloc it prints what the server allocated in the
+ * window instead (alloc-sampler.mjs), by package and frame, per second and,
+ * for the heartbeat, per ping: what decides whether V8 shrinks its young
+ * generation again.
  *
  *   node bench/profile.mjs <scenario> [variant ...]   (default: bare, or the scenario's
  *                                                      baseline, and instrumented)
  *
- * Environment: BENCH_QUICK=1 for the smaller workloads, BENCH_PROFILE_TOP (default 25).
+ * Environment: BENCH_QUICK=1 for the smaller workloads, BENCH_PROFILE_TOP (default 25),
+ * BENCH_PROFILE_KIND (cpu, the default, or alloc).
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as format from './format.mjs';
@@ -17,6 +22,8 @@ import { scenarios } from './scenarios/index.mjs';
 const [name, ...requested] = process.argv.slice(2);
 const quick = process.env.BENCH_QUICK === '1';
 const top = Number(process.env.BENCH_PROFILE_TOP ?? 25);
+const kind = process.env.BENCH_PROFILE_KIND ?? 'cpu';
+if (kind !== 'cpu' && kind !== 'alloc') throw new Error(`BENCH_PROFILE_KIND=${kind}: cpu or alloc`);
 // Finer than the default 1 ms, so short frames on the message path show up.
 const SAMPLE_INTERVAL_US = 100;
 
@@ -79,6 +86,49 @@ function selfTimes(profile, window) {
   return { total, frames: sorted(frames), categories: sorted(categories) };
 }
 
+/** Bytes allocated per frame and per category, from a sampling heap profile's tree. */
+function selfSizes(profile) {
+  const frames = new Map();
+  const categories = new Map();
+  let total = 0;
+  const visit = (node) => {
+    if (node.selfSize > 0) {
+      const { callFrame } = node;
+      const key = `${callFrame.functionName || '(anonymous)'}  ${place(callFrame)}`;
+      frames.set(key, (frames.get(key) ?? 0) + node.selfSize);
+      const group = category(callFrame);
+      categories.set(group, (categories.get(group) ?? 0) + node.selfSize);
+      total += node.selfSize;
+    }
+    for (const child of node.children) visit(child);
+  };
+  visit(profile.head);
+  const sorted = (map) => [...map.entries()].sort((a, b) => b[1] - a[1]);
+  return { total, frames: sorted(frames), categories: sorted(categories) };
+}
+
+function printAllocations(variant, sizes, result) {
+  const { wallMs } = result.window;
+  // The heartbeat scenario's pings: every connection, once an interval.
+  const pings = result.pings ? result.pings.expected * result.pings.connections : undefined;
+  const rate = (bytes) =>
+    `${format.number(bytes / wallMs, 0)} B/ms` +
+    (pings ? ` | ${format.number(bytes / pings, 0)} B/ping` : '');
+  console.log(
+    `\n## ${VARIANTS[variant].label}: ${format.number(sizes.total / 1e6, 1)} MB allocated in the ${format.number(wallMs / 1000, 1)} s window (${rate(sizes.total)})\n`,
+  );
+  const head = pings ? '| per ms | per ping |' : '| per ms |';
+  const rule = pings ? '|---|---|' : '|---|';
+  console.log(`| package ${head} share |\n|---${rule}---|`);
+  for (const [group, bytes] of sizes.categories) {
+    console.log(`| ${group} | ${rate(bytes)} | ${format.percent(bytes / sizes.total)} |`);
+  }
+  console.log(`\n| ${head.slice(2)} share | frame |\n${rule}---|---|`);
+  for (const [frame, bytes] of sizes.frames.slice(0, top)) {
+    console.log(`| ${rate(bytes)} | ${format.percent(bytes / sizes.total)} | ${frame} |`);
+  }
+}
+
 function print(variant, times, inWindow) {
   const share = (us) => format.percent(us / times.total);
   console.log(
@@ -97,18 +147,25 @@ function print(variant, times, inWindow) {
 async function profileOnce(scenario, variant, dir) {
   mkdirSync(dir, { recursive: true });
   const params = scenario.params(quick);
-  const server = await startServer(
-    variant,
-    ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', String(SAMPLE_INTERVAL_US)],
-    scenario.serverEnv?.(params),
-  );
+  const cpuArgs = [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+    '--cpu-prof-interval',
+    String(SAMPLE_INTERVAL_US),
+  ];
+  const server = await startServer(variant, kind === 'cpu' ? cpuArgs : [], {
+    ...scenario.serverEnv?.(params),
+    ...(kind === 'alloc' ? { BENCH_ALLOC_PROFILE: dir } : {}),
+  });
   let result;
   try {
     result = await scenario.run(server, params);
   } finally {
     await server.stop();
   }
-  const file = readdirSync(dir).find((entry) => entry.endsWith('.cpuprofile'));
+  const suffix = kind === 'cpu' ? '.cpuprofile' : '.heapprofile';
+  const file = readdirSync(dir).find((entry) => entry.endsWith(suffix));
   if (file === undefined) throw new Error(`no profile written in ${dir}`);
   return {
     result,
@@ -131,12 +188,18 @@ async function main() {
   const variants = requested.length > 0 ? requested : [scenario.baseline ?? 'bare', 'instrumented'];
   const base = new URL(`results/profiles/${stamp}-${name}/`, import.meta.url).pathname;
   const build = snapshotInstrumentation();
+  const what = kind === 'cpu' ? 'CPU profile' : 'Allocations';
   console.log(
-    `# CPU profile of the ${name} scenario (${quick ? 'quick' : 'full'} workload, build ${build})`,
+    `# ${what} of the ${name} scenario (${quick ? 'quick' : 'full'} workload, build ${build})`,
   );
   for (const variant of variants) {
     if (!scenario.variants.includes(variant)) continue;
     const { result, profile, file } = await profileOnce(scenario, variant, `${base}${variant}`);
+    if (kind === 'alloc') {
+      printAllocations(variant, selfSizes(profile), result);
+      console.log(`\nProfile: ${file}`);
+      continue;
+    }
     const window = result.window?.monotonicUs;
     let times = selfTimes(profile, window);
     const inWindow = window !== undefined && times.total > 0;

@@ -13,6 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { WebSocket, WebSocketServer } from 'ws';
+import { allocationSampler } from './alloc-sampler.mjs';
 import { serve } from './ipc.mjs';
 
 const counts = { opened: 0, closed: 0, received: 0, sent: 0, errors: 0, terminated: 0 };
@@ -102,6 +103,8 @@ async function collectGarbage() {
 }
 
 let window;
+/** Samples what each window allocates, for `profile.mjs` only (it slows the server). */
+const allocations = allocationSampler();
 
 /** The class of node's timers, to count them: unref'd ones included, which no other API lists. */
 const Timeout = (() => {
@@ -122,6 +125,7 @@ const handlers = {
    */
   async begin({ eventLoopDelay = false } = {}) {
     await collectGarbage();
+    await allocations?.start();
     const delay = eventLoopDelay ? monitorEventLoopDelay({ resolution: 1 }) : undefined;
     delay?.enable();
     window = {
@@ -140,7 +144,7 @@ const handlers = {
    * what happened in it; with the delay sampled, its p50, p99 and max in ms
    * (each sample includes the 1 ms resolution).
    */
-  end() {
+  async end() {
     const cpu = process.cpuUsage(window.cpu);
     const threadCpu = process.threadCpuUsage(window.threadCpu);
     const end = monotonicUs();
@@ -163,6 +167,7 @@ const handlers = {
         samples: delay.count,
       },
       counts: happened,
+      allocationProfile: await allocations?.stop(),
     };
   },
 
