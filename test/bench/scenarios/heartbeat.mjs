@@ -137,7 +137,7 @@ export default {
           unit: 'ms/s',
           digits: 1,
           compare: 'ratio',
-          target: { text: '≤ 1.10 × sweep', limit: 1.1 },
+          target: { text: '≤ 1.00 × sweep', limit: 1.0 },
         }),
         row({
           key: 'eventLoopDelayP99Ms',
