@@ -23,13 +23,11 @@ export function allocationSampler(dir = process.env.BENCH_ALLOC_PROFILE) {
         includeObjectsCollectedByMinorGC: true,
       });
     },
-    /** Stops, writes the profile (Chrome DevTools opens `.heapprofile`), returns its path. */
+    /** Stops and writes the profile to `dir` (Chrome DevTools opens `.heapprofile`). */
     async stop() {
       const { profile } = await session.post('HeapProfiler.stopSampling');
       session.disconnect();
-      const file = `${dir}/allocations.heapprofile`;
-      writeFileSync(file, JSON.stringify(profile));
-      return file;
+      writeFileSync(`${dir}/allocations.heapprofile`, JSON.stringify(profile));
     },
   };
 }

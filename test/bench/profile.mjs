@@ -61,50 +61,53 @@ function place({ url, lineNumber }) {
 }
 
 /**
+ * Sums of some amount (µs of self time, bytes allocated) per frame and per
+ * category; `result()` lists each largest first.
+ */
+function tally() {
+  const frames = new Map();
+  const categories = new Map();
+  let total = 0;
+  const sorted = (map) => [...map.entries()].sort((a, b) => b[1] - a[1]);
+  return {
+    add(callFrame, amount) {
+      const key = `${callFrame.functionName || '(anonymous)'}  ${place(callFrame)}`;
+      frames.set(key, (frames.get(key) ?? 0) + amount);
+      const group = category(callFrame);
+      categories.set(group, (categories.get(group) ?? 0) + amount);
+      total += amount;
+    },
+    result: () => ({ total, frames: sorted(frames), categories: sorted(categories) }),
+  };
+}
+
+/**
  * Self time in µs per frame and per category, from samples inside [begin, end].
  * Each sample counts as one interval: the gap before a late sample is wall
  * time (the process may have been waiting for a core), not CPU time.
  */
 function selfTimes(profile, window) {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const frames = new Map();
-  const categories = new Map();
-  let total = 0;
+  const times = tally();
   let time = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     time += profile.timeDeltas[i];
     if (window !== undefined && (time < window.begin || time > window.end)) continue;
     const { callFrame } = nodes.get(profile.samples[i]);
-    if (callFrame.functionName === '(idle)') continue;
-    const key = `${callFrame.functionName || '(anonymous)'}  ${place(callFrame)}`;
-    frames.set(key, (frames.get(key) ?? 0) + SAMPLE_INTERVAL_US);
-    const group = category(callFrame);
-    categories.set(group, (categories.get(group) ?? 0) + SAMPLE_INTERVAL_US);
-    total += SAMPLE_INTERVAL_US;
+    if (callFrame.functionName !== '(idle)') times.add(callFrame, SAMPLE_INTERVAL_US);
   }
-  const sorted = (map) => [...map.entries()].sort((a, b) => b[1] - a[1]);
-  return { total, frames: sorted(frames), categories: sorted(categories) };
+  return times.result();
 }
 
 /** Bytes allocated per frame and per category, from a sampling heap profile's tree. */
 function selfSizes(profile) {
-  const frames = new Map();
-  const categories = new Map();
-  let total = 0;
+  const sizes = tally();
   const visit = (node) => {
-    if (node.selfSize > 0) {
-      const { callFrame } = node;
-      const key = `${callFrame.functionName || '(anonymous)'}  ${place(callFrame)}`;
-      frames.set(key, (frames.get(key) ?? 0) + node.selfSize);
-      const group = category(callFrame);
-      categories.set(group, (categories.get(group) ?? 0) + node.selfSize);
-      total += node.selfSize;
-    }
+    if (node.selfSize > 0) sizes.add(node.callFrame, node.selfSize);
     for (const child of node.children) visit(child);
   };
   visit(profile.head);
-  const sorted = (map) => [...map.entries()].sort((a, b) => b[1] - a[1]);
-  return { total, frames: sorted(frames), categories: sorted(categories) };
+  return sizes.result();
 }
 
 function printAllocations(variant, sizes, result) {

@@ -150,6 +150,7 @@ const handlers = {
     const end = monotonicUs();
     const { delay } = window;
     delay?.disable();
+    await allocations?.stop();
     const happened = {};
     for (const [name, value] of Object.entries(counts))
       happened[name] = value - window.counts[name];
@@ -167,7 +168,6 @@ const handlers = {
         samples: delay.count,
       },
       counts: happened,
-      allocationProfile: await allocations?.stop(),
     };
   },
 
