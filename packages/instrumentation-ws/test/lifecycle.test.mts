@@ -91,6 +91,28 @@ describe('construction order and switches', () => {
   });
 });
 
+describe('calls pass through the hooks as made', () => {
+  it("a wrapper below ours sees each emit and send with the caller's own argument count", async () => {
+    const result = await runFixture<{ listened: number[]; received: string[]; calls: string[] }>([
+      'argument-counts.cjs',
+    ]);
+    // What the app passed: emit('custom', ...) with 0, 1, 2 and 4 values; send() with 1, 2, 2, 3 arguments.
+    assert.deepEqual(result.listened, [0, 1, 2, 4]);
+    assert.deepEqual(result.received, ['a', 'b', 'c', 'd']);
+    const viaSender = ['sender.send/3', 'sender.sendFrame/2'];
+    assert.deepEqual(result.calls, [
+      'emit custom/1',
+      'emit custom/2',
+      'emit custom/3',
+      'emit custom/5',
+      ...['ws.send/1', ...viaSender],
+      ...['ws.send/2', ...viaSender],
+      ...['ws.send/2', ...viaSender],
+      ...['ws.send/3', ...viaSender],
+    ]);
+  });
+});
+
 describe('ws loaded by require and by import in one process', () => {
   it('shares one patch and counts each connection and message once', async () => {
     const { sameClasses, metrics } = await runFixture<{ sameClasses: boolean; metrics: Collected }>(

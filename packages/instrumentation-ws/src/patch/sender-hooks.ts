@@ -85,13 +85,17 @@ function patchSender(prototype: object, ctx: HookContext, patcher: PropertyPatch
     prototype,
     'send',
     (original) =>
-      function send(this: SenderInternals, data: unknown, options: FrameOptions) {
+      function send(this: SenderInternals, data: unknown, options: FrameOptions, cb: unknown) {
         const record = this[kConnectionRecord];
         if (record === undefined) return original.apply(this, arguments);
         this[kFramesOwed]++;
         let result: unknown;
         try {
-          result = original.apply(this, arguments);
+          // WebSocket#send always passes three arguments; a direct call keeps the send path inlinable.
+          result =
+            arguments.length === 3
+              ? original.call(this, data, options, cb)
+              : original.apply(this, arguments);
         } catch (error) {
           // ws refused the data before framing it (a value it cannot turn
           // into bytes): no frame is coming, and no message was sent.
@@ -106,7 +110,7 @@ function patchSender(prototype: object, ctx: HookContext, patcher: PropertyPatch
     prototype,
     'sendFrame',
     (original) =>
-      function sendFrame(this: SenderInternals, list: unknown) {
+      function sendFrame(this: SenderInternals, list: unknown, cb: unknown) {
         const record = this[kConnectionRecord];
         if (record === undefined) return original.apply(this, arguments);
         const head = frameHead(list);
@@ -119,7 +123,8 @@ function patchSender(prototype: object, ctx: HookContext, patcher: PropertyPatch
             safely(countPrebuilt, ctx, this, record, list, head);
           }
         }
-        const result = original.apply(this, arguments);
+        const result =
+          arguments.length === 2 ? original.call(this, list, cb) : original.apply(this, arguments);
         // Data left in the socket's own buffer after a frame means the peer is
         // not keeping up: such connections are the ones the backpressure
         // gauges read at collection, instead of all of them.

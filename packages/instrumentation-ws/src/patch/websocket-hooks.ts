@@ -142,7 +142,11 @@ export function patchWebSocket(
           const status = (isBinary as { statusCode?: unknown } | undefined)?.statusCode;
           if (handshake !== undefined && typeof status === 'number') handshake.status = status;
         }
-        return original.apply(this, arguments);
+        // ws emits most events with two arguments after the name: a direct call
+        // lets V8 inline the emitter as it does without the hook.
+        return arguments.length === 3
+          ? original.call(this, event, data, isBinary)
+          : original.apply(this, arguments);
       },
   );
 
@@ -153,9 +157,19 @@ export function patchWebSocket(
       // Sends on open connections are counted by the Sender (sender-hooks.ts):
       // this wrapper only sees the sends ws drops, and stays small because it
       // sits in the app's own send loop.
-      function send(this: Socket, data: unknown) {
+      function send(this: Socket, data: unknown, options: unknown, cb: unknown) {
         if (this._readyState !== READY_STATE_OPEN) safely(noteSendNotOpen, ctx, this, data);
-        return original.apply(this, arguments);
+        // Called with exactly the app's arguments, without V8 building an `arguments` object.
+        switch (arguments.length) {
+          case 1:
+            return original.call(this, data);
+          case 2:
+            return original.call(this, data, options);
+          case 3:
+            return original.call(this, data, options, cb);
+          default:
+            return original.apply(this, arguments);
+        }
       },
   );
 
