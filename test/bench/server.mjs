@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { WebSocket, WebSocketServer } from 'ws';
 import { allocationSampler } from './alloc-sampler.mjs';
+import { allocationCounter } from './allocation-counter.mjs';
 import { serve } from './ipc.mjs';
 
 const counts = { opened: 0, closed: 0, received: 0, sent: 0, errors: 0, terminated: 0 };
@@ -129,6 +130,7 @@ const handlers = {
     const delay = eventLoopDelay ? monitorEventLoopDelay({ resolution: 1 }) : undefined;
     delay?.enable();
     window = {
+      allocated: allocationCounter(),
       monotonicUs: monotonicUs(),
       cpu: process.cpuUsage(),
       threadCpu: process.threadCpuUsage(),
@@ -140,7 +142,7 @@ const handlers = {
   },
 
   /**
-   * Ends the window: CPU (user + system), wall time, loop utilisation, and
+   * Ends the window: CPU (user + system), bytes allocated, wall time, loop utilisation, and
    * what happened in it; with the delay sampled, its p50, p99 and max in ms
    * (each sample includes the 1 ms resolution).
    */
@@ -148,6 +150,7 @@ const handlers = {
     const cpu = process.cpuUsage(window.cpu);
     const threadCpu = process.threadCpuUsage(window.threadCpu);
     const end = monotonicUs();
+    const allocatedBytes = window.allocated.stop();
     const { delay } = window;
     delay?.disable();
     await allocations?.stop();
@@ -158,6 +161,7 @@ const handlers = {
       cpuUs: cpu.user + cpu.system,
       // The main thread alone: the rest of cpuUs is V8's and libuv's helper threads (GC, compiler).
       mainThreadUs: threadCpu.user + threadCpu.system,
+      allocatedBytes,
       wallMs: (end - window.monotonicUs) / 1000,
       monotonicUs: { begin: window.monotonicUs, end },
       eventLoopUtilization: performance.eventLoopUtilization(window.eventLoop).utilization,

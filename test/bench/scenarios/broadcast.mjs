@@ -38,6 +38,7 @@ function result(_rig, window, p) {
   return {
     cpuPerSendUs: window.cpuUs / window.counts.sent,
     mainThreadPerSendUs: window.mainThreadUs / window.counts.sent,
+    allocatedPerSend: window.allocatedBytes / window.counts.sent,
     eventLoopUtilization: window.eventLoopUtilization,
     window,
   };
@@ -83,6 +84,13 @@ export default {
           unit: 'µs',
           digits: 3,
           compare: 'ratio',
+        }),
+        comparisonRow(rounds, {
+          key: 'allocatedPerSend',
+          metric: 'heap allocated per send (counted by V8, not sampled)',
+          unit: 'B',
+          digits: 1,
+          compare: 'delta',
         }),
       ],
       check: loadCheck(rounds, { scenario: 'broadcast', key: 'cpuPerSendUs', what: 'CPU/send' }),

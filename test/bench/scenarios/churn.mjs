@@ -1,8 +1,9 @@
 /**
- * churn: 3,000 connections opened and closed (by the client) in batches of
- * 100. Measures server CPU per connection: upgrade, open, close. Variants
- * run side by side, the batches alternated between them in slices
- * (interleave.mjs); `run` measures one variant alone (profiling).
+ * churn: 6,000 connections opened and closed (by the client) in batches of
+ * 100, after 3,000 unmeasured. Measures server CPU and heap allocation per
+ * connection: upgrade, open, close. Variants run side by side, the batches
+ * alternated between them in slices (interleave.mjs); `run` measures one
+ * variant alone (profiling).
  */
 import { startLoaders, stopAll } from '../processes.mjs';
 import { COMPARED_VARIANTS, comparisonRow, loadCheck } from './compare.mjs';
@@ -49,6 +50,7 @@ async function result(rig, window, p) {
   return {
     cpuPerConnectionUs: window.cpuUs / window.counts.opened,
     mainThreadPerConnectionUs: window.mainThreadUs / window.counts.opened,
+    allocatedPerConnection: window.allocatedBytes / window.counts.opened,
     // Heap left behind by connections that have all closed: should be none.
     retainedHeapPerConnection: (after.heapUsed - rig.before.heapUsed) / window.counts.opened,
     eventLoopUtilization: window.eventLoopUtilization,
@@ -64,9 +66,14 @@ export default {
 
   params(quick) {
     return {
-      connections: quick ? 500 : 3000,
+      connections: quick ? 500 : 6000,
       batch: 100,
-      warmup: quick ? 100 : 300,
+      // Long enough for V8 to have compiled what runs once per connection (ws's,
+      // Node's, the hooks', the SDK's). Counted under valgrind, the instrumented
+      // server ran 39,000 instructions per connection more than bare after a
+      // 300-connection warm-up (the rest of it compiling and collecting), and
+      // a steady 18,000 more after 3,000.
+      warmup: quick ? 100 : 3000,
       // Each variant gets the batches in this many turns, alternated with the others.
       slices: quick ? 4 : 10,
       addresses: 4,
@@ -92,6 +99,13 @@ export default {
           unit: 'µs',
           digits: 3,
           compare: 'ratio',
+        }),
+        comparisonRow(rounds, {
+          key: 'allocatedPerConnection',
+          metric: 'heap allocated per connection (counted by V8, not sampled)',
+          unit: 'B',
+          digits: 0,
+          compare: 'delta',
         }),
         comparisonRow(rounds, {
           key: 'retainedHeapPerConnection',

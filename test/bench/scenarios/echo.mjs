@@ -43,6 +43,7 @@ function result(rig, window, p) {
   return {
     cpuPerMessageUs: window.cpuUs / window.counts.received,
     mainThreadPerMessageUs: window.mainThreadUs / window.counts.received,
+    allocatedPerMessage: window.allocatedBytes / window.counts.received,
     messagesPerSecond: (window.counts.received / window.wallMs) * 1000,
     eventLoopUtilization: window.eventLoopUtilization,
     loaderCpuShare: rig.loaderCpuUs / (rig.loaderWallMs * 1000),
@@ -89,6 +90,13 @@ export default {
           unit: 'µs',
           digits: 3,
           compare: 'ratio',
+        }),
+        comparisonRow(rounds, {
+          key: 'allocatedPerMessage',
+          metric: 'heap allocated per message (counted by V8, not sampled)',
+          unit: 'B',
+          digits: 1,
+          compare: 'delta',
         }),
       ],
       check: loadCheck(rounds, { scenario: 'echo', key: 'cpuPerMessageUs', what: 'CPU/message' }),

@@ -22,6 +22,7 @@ function emptyTotal() {
   return {
     cpuUs: 0,
     mainThreadUs: 0,
+    allocatedBytes: 0,
     wallMs: 0,
     busyMs: 0,
     slices: 0,
@@ -32,6 +33,7 @@ function emptyTotal() {
 function addWindow(total, window) {
   total.cpuUs += window.cpuUs;
   total.mainThreadUs += window.mainThreadUs;
+  total.allocatedBytes += window.allocatedBytes;
   total.wallMs += window.wallMs;
   total.busyMs += window.eventLoopUtilization * window.wallMs;
   total.slices++;
