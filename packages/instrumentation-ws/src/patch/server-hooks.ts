@@ -144,17 +144,17 @@ function startHandshake(
 }
 
 /**
- * Called from `setSocket()` of a server WebSocket, right after ws wrote the
- * 101 response: records the handshake and hands over its route.
+ * Called from `setSocket()` of a server WebSocket at `now`, right after ws
+ * wrote the 101 response: records the handshake and hands over its route.
  */
-export function finishServerHandshake(ctx: HookContext, socket: unknown): string | undefined {
+export function finishServerHandshake(
+  ctx: HookContext,
+  socket: unknown,
+  now: number,
+): string | undefined {
   const handshake = pending.get(socket as object);
   if (handshake === undefined) return undefined;
   pending.delete(socket as object);
-  ctx.metrics.recordHandshake(
-    SIDE_SERVER,
-    (performance.now() - handshake.startedAt) / 1000,
-    SUCCESS,
-  );
+  ctx.metrics.recordHandshake(SIDE_SERVER, (now - handshake.startedAt) / 1000, SUCCESS);
   return handshake.route;
 }

@@ -247,7 +247,7 @@ function openConnection(
   let route: string | undefined;
   if (ws._isServer) {
     side = SIDE_SERVER;
-    route = finishServerHandshake(ctx, socket);
+    route = finishServerHandshake(ctx, socket, now);
   } else {
     side = SIDE_CLIENT;
     const handshake = ws[kClientHandshake];
