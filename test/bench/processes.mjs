@@ -138,8 +138,9 @@ function cleanEnv(extra) {
   return { ...env, ...extra };
 }
 
-async function startChild(file, label, execArgv, env) {
+async function startChild(file, label, execArgv, env, execPath = process.execPath) {
   const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
+    execPath,
     execArgv,
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -168,9 +169,10 @@ async function startChild(file, label, execArgv, env) {
  * Starts server.mjs as `variant`. Every variant gets the same environment
  * (Prometheus reader on a free port) so only the `--require` and the
  * histogram flag differ. `execArgv` adds flags such as `--cpu-prof`;
- * `scenarioEnv` is what a scenario sets for all its variants alike.
+ * `scenarioEnv` is what a scenario sets for all its variants alike;
+ * `execPath` runs node through a wrapper such as valgrind (instructions.mjs).
  */
-export async function startServer(variant, execArgv = [], scenarioEnv = {}) {
+export async function startServer(variant, execArgv = [], scenarioEnv = {}, execPath = undefined) {
   const { instrumented, env, register: own } = VARIANTS[variant];
   const metricsPort = await freePort();
   // v8.queryObjects (timer counts in server.mjs) warns that it is experimental.
@@ -187,6 +189,7 @@ export async function startServer(variant, execArgv = [], scenarioEnv = {}) {
       ...scenarioEnv,
       ...env,
     }),
+    execPath,
   );
   return {
     ...server,
