@@ -195,9 +195,12 @@ async function main() {
   console.log(
     `# ${what} of the ${name} scenario (${quick ? 'quick' : 'full'} workload, build ${build})`,
   );
-  for (const variant of variants) {
+  for (const [index, variant] of variants.entries()) {
     if (!scenario.variants.includes(variant)) continue;
-    const { result, profile, file } = await profileOnce(scenario, variant, `${base}${variant}`);
+    // A folder per run, so a variant named twice is profiled twice.
+    const dir =
+      variants.indexOf(variant) === index ? `${base}${variant}` : `${base}${variant}-${index + 1}`;
+    const { result, profile, file } = await profileOnce(scenario, variant, dir);
     if (kind === 'alloc') {
       printAllocations(variant, selfSizes(profile), result);
       console.log(`\nProfile: ${file}`);
