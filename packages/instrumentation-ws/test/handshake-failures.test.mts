@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runFixture } from './helpers/child.mts';
-import { type Collected, histogramCounts, key } from './helpers/metrics.mts';
+import { type Collected, histogramCounts, key, point } from './helpers/metrics.mts';
 
 interface HandshakeResult {
   version: string;
@@ -20,7 +20,7 @@ for (const wsPackage of ['ws', 'ws7']) {
 
     it('get byte-for-byte the response ws sends without the instrumentation', async () => {
       const [withIt, without] = await Promise.all([instrumented, bare]);
-      assert.equal(Object.keys(without.responses).length, 7);
+      assert.equal(Object.keys(without.responses).length, 9);
       for (const [name, response] of Object.entries(without.responses)) {
         assert.ok(response.length > 0, `${name}: the bare server answered nothing`);
         assert.equal(withIt.responses[name], response, `${name}: the response changed`);
@@ -37,10 +37,13 @@ for (const wsPackage of ['ws', 'ws7']) {
       const expected: Record<string, number> = {
         // wrong version, Upgrade: garbage, garbage key
         [key({ 'error.type': '400' })]: 3,
-        // verifyClient said no with 403
-        [key({ 'error.type': '403' })]: 1,
-        // the one that worked; bytes that are not HTTP never reach ws, so are not counted
-        [key({})]: 1,
+        // verifyClient said no with 403, to a TCP socket and to a wrapping stream
+        [key({ 'error.type': '403' })]: 2,
+        // the one that worked and the one an async verifyClient let in; bytes
+        // that are not HTTP never reach ws, so are not counted
+        [key({})]: 2,
+        // the async verifyClient said no with 401
+        [key({ 'error.type': '401' })]: 1,
         // (the refusal on a socket with its own end() and write() is not seen)
       };
       const method = key({ 'error.type': methodStatus });
@@ -52,10 +55,25 @@ for (const wsPackage of ['ws', 'ws7']) {
       );
     });
 
+    it('last until an async verifyClient answers', async () => {
+      const { metrics } = await instrumented;
+      // Two successes, one of them held 40 ms by verifyClient; the refusal was
+      // held as long. (A Node timer may fire a millisecond early: its start is
+      // the loop's cached time.)
+      const atLeast = 0.035;
+      const ok = point(metrics!, 'websocket.server.handshake.duration', {});
+      assert.ok(ok.sum! >= atLeast && ok.sum! < 1, `successes took ${ok.sum} s in all`);
+      const refused = point(metrics!, 'websocket.server.handshake.duration', {
+        'error.type': '401',
+      });
+      assert.ok(refused.sum! >= atLeast && refused.sum! < 1, `the refusal took ${refused.sum} s`);
+    });
+
     it('are counted on the client: refused connects and non-101 answers', async () => {
       const { metrics } = await instrumented;
       assert.deepEqual(histogramCounts(metrics!, 'websocket.client.handshake.duration'), {
-        [key({})]: 1,
+        // the clients that got in, to the sync and to the async verifyClient
+        [key({})]: 2,
         [key({ 'error.type': 'ECONNREFUSED' })]: 1,
         [key({ 'error.type': 'unexpected_response', 'http.response.status_code': 401 })]: 1,
       });
@@ -64,7 +82,7 @@ for (const wsPackage of ['ws', 'ws7']) {
     it('leave no connection behind', async () => {
       const { metrics } = await instrumented;
       assert.deepEqual(histogramCounts(metrics!, 'websocket.server.connection.duration'), {
-        [key({ 'websocket.close.code': 1005, 'websocket.close.initiator': 'client' })]: 1,
+        [key({ 'websocket.close.code': 1005, 'websocket.close.initiator': 'client' })]: 2,
       });
     });
   });

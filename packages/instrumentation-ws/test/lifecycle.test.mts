@@ -7,6 +7,7 @@ type Prototypes = {
   webSocket: Record<string, unknown>;
   server: Record<string, unknown>;
   sender: Record<string, unknown>;
+  netSocket: Record<string, unknown>;
 };
 const lifecycle = <T,>(name: string) =>
   runFixture<T & { warnings: string[] }>(['lifecycle.cjs', name]);
@@ -21,6 +22,17 @@ describe('construction order and switches', () => {
     const result = await lifecycle<{ prototypes: Prototypes; handshakes: number }>('enabled-false');
     assert.deepEqual(result.prototypes, (await pristine).prototypes);
     assert.equal(result.handshakes, 0);
+  });
+
+  it('watches net.Socket#end as ws loads, before the app makes a socket', async () => {
+    // Replacing a prototype's method after sockets exist sends V8's property
+    // caches in net.Socket's constructor megamorphic for the process's life.
+    const loaded = (await lifecycle<{ prototypes: Prototypes }>('loaded')).prototypes.netSocket;
+    const { netSocket } = (await pristine).prototypes;
+    const changed = Object.keys(loaded).filter(
+      (key) => JSON.stringify(loaded[key]) !== JSON.stringify(netSocket[key]),
+    );
+    assert.deepEqual(changed, ['end', 'Symbol(@ws-otel/instrumentation-ws.end-watched)']);
   });
 
   it('disable() restores every original; enable() again re-applies, once', async () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { rejectionErrorType } from '../connections/outcomes.js';
 import type { WebSocketServerInternals } from '../internal-types.js';
@@ -20,10 +21,43 @@ const kEndWatched: unique symbol = Symbol.for('@ws-otel/instrumentation-ws.end-w
 const kWriteWatched: unique symbol = Symbol.for('@ws-otel/instrumentation-ws.write-watched');
 
 /**
- * Handshakes in progress, by raw socket. A WeakMap rather than a property:
- * adding properties to a socket costs memory for its whole life.
+ * Handshakes still in progress after `handleUpgrade` returned (an async
+ * `verifyClient`), by raw socket. A WeakMap rather than a property: adding
+ * properties to a socket costs memory for its whole life.
  */
 const pending = new WeakMap<object, ServerHandshake>();
+
+/**
+ * The handshake `handleUpgrade` is running now. Without an async
+ * `verifyClient`, ws writes the 101 (and calls `setSocket()`) or refuses
+ * before `handleUpgrade` returns, so most handshakes start and end here,
+ * with no object built and no WeakMap entry per connection.
+ */
+let currentSocket: object | undefined;
+/** Its start time: a typed array's slot holds a double without allocating one per write. */
+const currentStart = new Float64Array(1);
+let currentRoute: string | undefined;
+
+/** The handshake in progress on `socket`, if any, taken out of where it was held. */
+function takeHandshake(socket: object): ServerHandshake | undefined {
+  if (socket === currentSocket) {
+    currentSocket = undefined;
+    return { startedAt: currentStart[0]!, route: currentRoute };
+  }
+  const handshake = pending.get(socket);
+  if (handshake !== undefined) pending.delete(socket);
+  return handshake;
+}
+
+/** Moves the current handshake to `pending`, where it waits for a later turn. */
+function holdCurrent(): void {
+  pending.set(currentSocket!, { startedAt: currentStart[0]!, route: currentRoute });
+  currentSocket = undefined;
+}
+
+function inProgress(socket: object): boolean {
+  return socket === currentSocket || pending.has(socket);
+}
 
 const SUCCESS = {};
 const SWITCHING_PROTOCOLS = '101';
@@ -47,7 +81,7 @@ function refusesWithWrite(prototype: object): boolean {
  * error response that ws writes to the socket (see `refusesWithWrite`). To
  * see the latter without adding anything to each socket, the method ws
  * answers with is wrapped once on the prototype that provides it
- * (`net.Socket.prototype` for `end`, `Duplex.prototype` for `write`): the
+ * (`Socket.prototype` for `end`, `Duplex.prototype` for `write`): the
  * wrapper looks the socket up among the pending handshakes and passes
  * everything through unchanged. `write` sits on every stream's path, so it
  * is wrapped only when a copy of ws that needs it is in use.
@@ -60,36 +94,43 @@ export function patchWebSocketServer(
   const claim = patcher.claim(prototype, kPatched);
   if (claim !== 'new') return claim === 'ours';
 
-  const watch = (socket: object, method: 'end' | 'write', marker: symbol) => {
-    let owner = Object.getPrototypeOf(socket) as object | null;
+  // Wraps the method where a socket class's prototype chain provides it.
+  const watchClass = (prototype: object | null, method: 'end' | 'write', marker: symbol) => {
+    let owner = prototype;
     while (owner !== null && !Object.hasOwn(owner, method)) owner = Object.getPrototypeOf(owner);
-    // A socket with a method of its own (a custom Duplex) is left alone: its
-    // successful handshakes are counted, its rejections are not.
-    if (owner === null || Object.hasOwn(socket, method) || patcher.claim(owner, marker) !== 'new') {
-      return;
-    }
+    if (owner === null || patcher.claim(owner, marker) !== 'new') return;
     patcher.wrapMethod(
       owner,
       method,
       (original) =>
         function watched(this: object) {
-          if (pending.has(this)) safely(noteResponse, ctx, this, arguments[0], method === 'end');
+          if (inProgress(this)) safely(noteResponse, ctx, this, arguments[0], method === 'end');
           return original.apply(this, arguments);
         },
     );
   };
   const watchWrite = refusesWithWrite(prototype);
-  // Sockets of one server share a prototype: its chain is walked once, not per handshake.
-  let lastPrototype: object | null = null;
+  // Plain TCP and TLS sockets are watched now, as ws loads, before the app
+  // makes any socket: a method replaced on a prototype after sockets exist
+  // sends V8's property caches in net.Socket's constructor megamorphic, for
+  // every socket the process makes from then on (about 3,000 instructions
+  // each, by valgrind, on the bench's churn).
+  watchClass(Socket.prototype, 'end', kEndWatched);
+  if (watchWrite) watchClass(Socket.prototype, 'write', kWriteWatched);
+  // Any other class is watched at its first handshake. Sockets of one server
+  // share a prototype: its chain is walked once, not per handshake.
+  let lastPrototype: object | null = Socket.prototype;
   const watchSocket = (socket: object) => {
     const socketPrototype = Object.getPrototypeOf(socket) as object | null;
     if (socketPrototype === lastPrototype) return;
-    watch(socket, 'end', kEndWatched);
-    if (watchWrite) watch(socket, 'write', kWriteWatched);
-    // A socket with its own method skipped the walk: its prototype is not done.
-    if (!Object.hasOwn(socket, 'end') && !Object.hasOwn(socket, 'write')) {
-      lastPrototype = socketPrototype;
-    }
+    // A socket with a method of its own (a custom Duplex) is left alone: its
+    // successful handshakes are counted, its rejections are not.
+    const ownEnd = Object.hasOwn(socket, 'end');
+    const ownWrite = Object.hasOwn(socket, 'write');
+    if (!ownEnd) watchClass(socketPrototype, 'end', kEndWatched);
+    if (watchWrite && !ownWrite) watchClass(socketPrototype, 'write', kWriteWatched);
+    // Then its prototype is not done: the next socket of the class may be plain.
+    if (!ownEnd && !ownWrite) lastPrototype = socketPrototype;
   };
 
   patcher.wrapMethod(
@@ -98,7 +139,12 @@ export function patchWebSocketServer(
     (original) =>
       function handleUpgrade(this: WebSocketServerInternals, req: IncomingMessage, socket: Duplex) {
         safely(startHandshake, ctx, this, req, socket, watchSocket);
-        return original.apply(this, arguments);
+        try {
+          return original.apply(this, arguments);
+        } finally {
+          // Still running (an async verifyClient): held until it ends.
+          if (socket === currentSocket) holdCurrent();
+        }
       },
   );
   return true;
@@ -114,8 +160,7 @@ function noteResponse(ctx: HookContext, socket: object, data: unknown, ending: b
   if (!ending && (errorType === ERROR_TYPE_VALUE_REJECTED || errorType === SWITCHING_PROTOCOLS)) {
     return;
   }
-  const handshake = pending.get(socket)!;
-  pending.delete(socket);
+  const handshake = takeHandshake(socket)!;
   const seconds = (performance.now() - handshake.startedAt) / 1000;
   ctx.metrics.recordHandshake(SIDE_SERVER, seconds, { [ATTR_ERROR_TYPE]: errorType });
 }
@@ -127,7 +172,7 @@ function startHandshake(
   socket: Duplex,
   watchSocket: (socket: object) => void,
 ): void {
-  if (socket === null || typeof socket !== 'object' || pending.has(socket)) return;
+  if (socket === null || typeof socket !== 'object' || inProgress(socket)) return;
   const { routeFor } = ctx.config;
   let route: string | undefined;
   if (routeFor !== undefined) {
@@ -140,7 +185,11 @@ function startHandshake(
     route = ctx.routes.fold(server.options.path);
   }
   watchSocket(socket);
-  pending.set(socket, { startedAt: performance.now(), route });
+  // Started from inside another handshake (a 'headers' listener, say): the outer one waits in `pending`.
+  if (currentSocket !== undefined) holdCurrent();
+  currentSocket = socket;
+  currentStart[0] = performance.now();
+  currentRoute = route;
 }
 
 /**
@@ -152,9 +201,18 @@ export function finishServerHandshake(
   socket: unknown,
   now: number,
 ): string | undefined {
-  const handshake = pending.get(socket as object);
-  if (handshake === undefined) return undefined;
-  pending.delete(socket as object);
-  ctx.metrics.recordHandshake(SIDE_SERVER, (now - handshake.startedAt) / 1000, SUCCESS);
-  return handshake.route;
+  let startedAt: number;
+  let route: string | undefined;
+  if (socket === currentSocket) {
+    currentSocket = undefined;
+    startedAt = currentStart[0]!;
+    route = currentRoute;
+  } else {
+    const handshake = pending.get(socket as object);
+    if (handshake === undefined) return undefined;
+    pending.delete(socket as object);
+    ({ startedAt, route } = handshake);
+  }
+  ctx.metrics.recordHandshake(SIDE_SERVER, (now - startedAt) / 1000, SUCCESS);
+  return route;
 }
