@@ -19,6 +19,8 @@
  *   BENCH_SCALE_CONNECTIONS=20000 BENCH_SCALE_WORKERS=2 BENCH_ROUNDS=2 pnpm bench:scale
  *   BENCH_SCALE_VARIANTS=bare,instrumented            some variants only
  *   BENCH_SCALE_WORKER_ARGS='--trace-gc'              extra node flags for the workers
+ *   BENCH_SCALE_STALLS=1                              also print each hold's long loop waits and
+ *                                                     how much of them was off the CPU (stall-watch.mjs)
  *   node bench/scale.mjs --from results/scale-latest.json   print a saved run again
  */
 import { readFileSync } from 'node:fs';
@@ -37,6 +39,7 @@ import {
 } from './processes.mjs';
 import { describeMachine, machineLine, writeResults } from './report.mjs';
 import { renderScaleTable, SCALE_LEGEND, summariseScale } from './scale-summary.mjs';
+import { LONG_WAIT_MS } from './stall-watch.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const SERVICE = 'ws-otel-bench-scale';
@@ -81,6 +84,8 @@ function readParams() {
     rounds: integerEnv('BENCH_ROUNDS', quick ? 1 : 3),
     variants,
     workerArgs: (process.env.BENCH_SCALE_WORKER_ARGS ?? '').split(' ').filter(Boolean),
+    // Opt-in: each worker notes its loop's long waits and their CPU (stall-watch.mjs).
+    stalls: process.env.BENCH_SCALE_STALLS === '1',
   };
 }
 
@@ -138,8 +143,25 @@ function holdNumbers(windows) {
       loopMaxMs: w.eventLoopDelay.maxMs,
       opened: w.counts.opened,
       closed: w.counts.closed,
+      stalls: w.stalls,
     })),
   };
+}
+
+/** One line on the workers' long waits: how many, how much of them off the CPU, the longest. */
+function describeStalls(windows) {
+  const all = windows.map((w) => w.stalls);
+  const count = sum(all, (s) => s.longWaits);
+  const longest = all
+    .flatMap((s) => s.longest)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map(
+      (g) =>
+        `${format.number(g.ms, 1)} ms (CPU ${format.number(g.cpuMs, 1)}, GC ${format.number(g.gcMs, 1)})`,
+    );
+  const shares = all.map((s) => `${format.number(100 * s.offCpuShare, 0)}%`);
+  return `${count} waits of ${LONG_WAIT_MS} ms or more over the workers; off the CPU, by worker: ${shares.join(', ')}; longest: ${longest.join(', ') || 'none'}`;
 }
 
 async function runOnce(variant, p, log) {
@@ -201,7 +223,7 @@ async function runOnce(variant, p, log) {
 
     // The hold: every worker's loop delay, CPU and memory, the backend read as it goes.
     const whileOpen = [];
-    await server.all('begin', { eventLoopDelay: true });
+    await server.all('begin', { eventLoopDelay: true, stalls: p.stalls });
     const holdEnd = performance.now() + p.holdS * 1000;
     while (performance.now() < holdEnd) {
       await sleep(Math.min(p.backendEveryS * 1000, holdEnd - performance.now()));
@@ -217,6 +239,7 @@ async function runOnce(variant, p, log) {
     log(
       `hold: loop max ${format.number(held.loopMaxMs, 1)} ms, CPU ${format.number(held.cpuPerSecondMs, 0)} ms/s${vm ? `, backend ${whileOpen.join(' ')}` : ''}`,
     );
+    if (p.stalls) log(`hold: ${describeStalls(hold)}`);
 
     // Churn: 10% of the connections replaced every second, the number open level.
     await server.all('begin', { eventLoopDelay: true });

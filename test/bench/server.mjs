@@ -16,6 +16,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { allocationSampler } from './alloc-sampler.mjs';
 import { allocationCounter } from './allocation-counter.mjs';
 import { serve } from './ipc.mjs';
+import { stallWatch } from './stall-watch.mjs';
 
 const counts = { opened: 0, closed: 0, received: 0, sent: 0, errors: 0, terminated: 0 };
 
@@ -122,9 +123,10 @@ const handlers = {
   /**
    * Starts a window. Collects first so setup garbage is not charged to the
    * workload. `eventLoopDelay` also samples the event loop's delay, every
-   * millisecond, for the window only.
+   * millisecond, for the window only; `stalls` also notes the loop's long
+   * waits and where their time went (stall-watch.mjs).
    */
-  async begin({ eventLoopDelay = false } = {}) {
+  async begin({ eventLoopDelay = false, stalls = false } = {}) {
     await collectGarbage();
     await allocations?.start();
     const delay = eventLoopDelay ? monitorEventLoopDelay({ resolution: 1 }) : undefined;
@@ -136,6 +138,7 @@ const handlers = {
       threadCpu: process.threadCpuUsage(),
       eventLoop: performance.eventLoopUtilization(),
       delay,
+      stalls: stalls ? stallWatch() : undefined,
       counts: { ...counts },
     };
     return window.counts;
@@ -153,6 +156,7 @@ const handlers = {
     const allocatedBytes = window.allocated.stop();
     const { delay } = window;
     delay?.disable();
+    const stalls = window.stalls?.stop();
     await allocations?.stop();
     const happened = {};
     for (const [name, value] of Object.entries(counts))
@@ -171,6 +175,7 @@ const handlers = {
         maxMs: delay.max / 1e6,
         samples: delay.count,
       },
+      stalls,
       counts: happened,
     };
   },
