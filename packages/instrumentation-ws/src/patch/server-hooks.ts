@@ -144,7 +144,7 @@ export function patchWebSocketServer(
           return original.apply(this, arguments);
         } finally {
           // Still running (an async verifyClient): held until it ends.
-          if (socket === currentSocket) holdCurrent();
+          if (socket === currentSocket && socket !== undefined) holdCurrent();
         }
       },
   );
